@@ -1,0 +1,1 @@
+"""olp: Online Long-context Processing."""
