@@ -1,0 +1,5 @@
+import sys
+
+from olp.cli import main
+
+sys.exit(main())

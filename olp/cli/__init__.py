@@ -1,0 +1,65 @@
+"""The ``olp`` command. Each subcommand lives in its own module with ``add_parser(subparsers)`` and ``run(args)``.
+
+Modules are imported only when their subcommand runs, so ``olp run`` never imports faust, torch or matplotlib.
+Errors that olp raises on purpose (``OlpError``) print as one line on stderr with exit status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# subcommand -> (module, one-line help). Order is the order of ``olp --help``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("olp.cli.run", "organize a transcript (file or stdin) into topic documents"),
+    "worker": ("olp.cli.worker", "run a faust worker: transcripts topic in, olp-documents out"),
+    "produce": ("olp.cli.produce", "play a transcript into Kafka as a live feed"),
+    "consume": ("olp.cli.consume", "show topic documents as they arrive from Kafka"),
+    "bench": ("olp.cli.bench", "run a benchmark (replay, longbench, qmsum, olp-mini, throughput)"),
+    "train": ("olp.cli.train", "train a role-assignment policy and save it"),
+    "pool": ("olp.cli.pool", "show the model pool, prices, observed latencies and the assignment"),
+}
+
+
+def _load(name: str):
+    return importlib.import_module(COMMANDS[name][0])
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="olp", description="Online Long-context Processing with Role-RL.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    wanted = next((a for a in argv if not a.startswith("-")), None)
+    for name, (_module, help_text) in COMMANDS.items():
+        if name == wanted:
+            _load(name).add_parser(sub, name, help_text)  # full options only for the command asked for
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch litellm's price map
+    from olp.errors import OlpError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(_load(args.command).run(args) or 0)
+    except OlpError as exc:
+        print(f"olp {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"olp {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Topic Finder: which topics does the chunk talk about?"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from olp.errors import BadModelOutputError
+from olp.profiles import Profile
+from olp.roles.base import Role, extract_json, sentence_rows
+from olp.types import Sentence
+
+MAX_TOPICS = 24
+MAX_NAME = 120
+_JUNK = {"", "none", "n/a", "unspecified item", "product not specified", "unknown", "无", "未指定商品"}
+
+
+@dataclass(frozen=True)
+class FinderInput:
+    sentences: list[Sentence]
+
+
+def clean_name(name: str) -> str:
+    """A topic name as stored: whitespace folded, control characters gone, length bounded."""
+    name = re.sub(r"[\x00-\x1f\x7f]", " ", str(name))
+    return re.sub(r"\s+", " ", name).strip(" \t\"'`*-•")[:MAX_NAME].strip()
+
+
+class TopicFinder(Role[FinderInput, list[str]]):
+    name = "topic_finder"
+    max_tokens = 512
+
+    def instructions(self, inp: FinderInput, profile: Profile) -> str:
+        return (
+            f"Read the sentences in order and list the {profile.topic_kind} they talk about, in order of first "
+            f"appearance. Name each as {profile.topic_format}. Do not list the same topic twice. "
+            'Answer exactly {"topics": ["...", "..."]} ({"topics": []} when there are none).'
+        )
+
+    def payload(self, inp: FinderInput) -> dict[str, Any]:
+        return {"sentences": sentence_rows(inp.sentences)}
+
+    def parse(self, text: str, inp: FinderInput, profile: Profile) -> list[str]:
+        value = extract_json(text)
+        if isinstance(value, dict):
+            value = value.get("topics", value.get("items"))
+        if not isinstance(value, list):
+            raise BadModelOutputError("topic finder: expected a list of topics")
+        names: list[str] = []
+        seen: set[str] = set()
+        for item in value:
+            if isinstance(item, dict):
+                item = item.get("name") or item.get("topic") or ""
+            if not isinstance(item, (str, int, float)):
+                continue
+            name = clean_name(str(item))
+            if name.lower() in _JUNK or name.lower() in seen:
+                continue
+            seen.add(name.lower())
+            names.append(name)
+        return names[:MAX_TOPICS]
+
+    def fallback(self, inp: FinderInput, profile: Profile) -> list[str]:
+        return []
+
+
+def base_name(topic: str) -> str:
+    """The topic name without its price part ("wig: $89" -> "wig"), as the authors split on ':'."""
+    return re.split(r"[:：]", topic, maxsplit=1)[0].strip() or topic
