@@ -39,6 +39,8 @@ def sentence_rows(sentences: list[Sentence]) -> list[list[Any]]:
 
 def render_payload(task: str, profile: Profile, **fields: Any) -> str:
     body = json.dumps({"task": task, "profile": profile.name, **fields}, ensure_ascii=False)
+    # "<" is escaped so that transcript text can never forge the payload's tags (valid JSON either way)
+    body = body.replace("<", "\\u003c")
     return f"{PAYLOAD_OPEN}\n{body}\n{PAYLOAD_CLOSE}"
 
 
