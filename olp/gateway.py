@@ -62,6 +62,7 @@ class Gateway:
         self.backoff_s = backoff_s
         self._litellm = None
         self._engines_ready = False
+        self._warned: set[str] = set()
 
     @property
     def litellm(self):
@@ -120,7 +121,10 @@ class Gateway:
             except Exception as exc:  # auth, bad request, unknown provider: retrying will not help
                 error = redact(f"{type(exc).__name__}: {exc}", spec.secrets())
                 break
-        log.warning("model %s failed for %s: %s", spec.name, role, error.splitlines()[0][:300] if error else "")
+        # the first failure of each model is worth a warning; repeats would flood the terminal
+        level = logging.DEBUG if spec.name in self._warned else logging.WARNING
+        self._warned.add(spec.name)
+        log.log(level, "model %s failed for %s: %s", spec.name, role, error.splitlines()[0][:300] if error else "")
         return CallRecord(role=role, model=spec.name, ok=False, error=error.splitlines()[0][:500]), tries
 
     async def _once(
