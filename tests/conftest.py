@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-sys.path.insert(0, str(Path(__file__).parent))  # tests/scripted.py
+sys.path.insert(0, str(Path(__file__).parent / "support"))  # scripted.py and other test helpers
 
 import pytest  # noqa: E402
 
