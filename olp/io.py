@@ -89,8 +89,11 @@ def _decoded_lines(raw: IO[bytes], name: str) -> Iterator[str]:
         yield pending
 
 
-def parse_pair_list(text: str, name: str = "input") -> list[Sentence]:
-    """Parse ``[[id, "sentence"], ...]`` written as JSON or as a Python literal (OLP-MINI). Never evaluates code."""
+def parse_pair_list(text: str, name: str = "input", *, increasing: bool = True) -> list[Sentence]:
+    """Parse ``[[id, "sentence"], ...]`` written as JSON or as a Python literal (OLP-MINI). Never evaluates code.
+
+    With ``increasing`` (the default for streams), ids must rise; datasets whose ids repeat pass False.
+    """
     try:
         value = json.loads(text)
     except ValueError:
@@ -113,7 +116,7 @@ def parse_pair_list(text: str, name: str = "input") -> list[Sentence]:
             or not isinstance(pair[1], str)
         ):
             raise BadInputError(f"{name}: item {i} is not an [id, sentence] pair of an integer and a string")
-        if last is not None and pair[0] <= last:
+        if increasing and last is not None and pair[0] <= last:
             raise BadInputError(f"{name}: sentence ids must increase (item {i} has id {pair[0]} after {last})")
         last = pair[0]
         out.append(Sentence(pair[0], pair[1]))
