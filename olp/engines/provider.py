@@ -1,0 +1,150 @@
+"""The litellm custom provider ``olp-local``: ``olp-local/<engine>`` answers a role prompt with a local engine.
+
+The handler reads the role's payload from the messages, runs the engine named by the model, and returns a litellm
+``ModelResponse`` whose ``usage`` is counted with ``litellm.token_counter`` (the gpt-4o tokenizer stands in), so
+pricing and Role-RL's cost term treat local engines like any other model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from olp.engines import ENGINES, PROVIDER, get_engine
+
+#: Payloads larger than this (characters) are answered in a worker thread, off the event loop. Measured: a
+#: 60-sentence chunk is ~5-10k characters and the slowest role (quality finder/locator) answers it in 10-40 ms;
+#: a whole 500-turn meeting (~60k characters) takes ~0.3 s. Chinese prompts also go to a thread until jieba's
+#: dictionary is loaded (~0.7 s, once per process; ``olp.engines.warm_up("zh")`` does it ahead of time).
+THREAD_THRESHOLD = 20_000
+#: Token counting runs the tokenizer over the prompt; above this many characters it is estimated instead.
+COUNT_LIMIT = 200_000
+#: The tokenizer that stands in for the local engines (they have none of their own).
+TOKENIZER_MODEL = "gpt-4o"
+
+_handler = None
+
+
+def _engine_name(model: str) -> str:
+    return model.split("/", 1)[1] if model.startswith(PROVIDER + "/") else model
+
+
+def _bad_request(message: str, model: str):
+    import litellm
+
+    return litellm.BadRequestError(message=message, model=model, llm_provider=PROVIDER)
+
+
+def _payload(messages: list[dict[str, Any]], model: str) -> dict[str, Any]:
+    from olp.errors import BadModelOutputError
+    from olp.roles.base import extract_payload
+
+    try:
+        payload = extract_payload(messages)
+    except (BadModelOutputError, ValueError) as exc:
+        raise _bad_request(f"{PROVIDER}: {exc}; local engines answer olp role prompts only", model) from None
+    if not isinstance(payload, dict):
+        raise _bad_request(f"{PROVIDER}: the <olp-input> payload must be a JSON object", model)
+    return payload
+
+
+def _size(messages: list[dict[str, Any]]) -> int:
+    return sum(len(m["content"]) for m in messages if isinstance(m.get("content"), str))
+
+
+def answer(model: str, messages: list[dict[str, Any]]) -> str:
+    """The engine's answer text for a role prompt (synchronous; both handler paths use it)."""
+    from olp.engines.engine import EngineInputError
+    from olp.errors import ConfigError
+
+    name = _engine_name(model)
+    try:
+        engine = get_engine(name)
+    except ConfigError as exc:
+        raise _bad_request(f"{PROVIDER}: {exc}", model) from None
+    payload = _payload(messages, model)
+    try:
+        value = engine.answer(payload)
+    except EngineInputError as exc:
+        raise _bad_request(f"{PROVIDER}/{name}: {exc}", model) from None
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _count(messages: list[dict[str, Any]], text: str, size: int) -> tuple[int, int]:
+    import litellm
+
+    if size > COUNT_LIMIT:  # a rough count is enough for pricing a huge prompt; tokenizing it is not free
+        prompt = size // 3
+    else:
+        prompt = litellm.token_counter(model=TOKENIZER_MODEL, messages=messages)
+    completion = litellm.token_counter(model=TOKENIZER_MODEL, text=text, count_response_tokens=True)
+    return int(prompt), int(completion)
+
+
+def _response(model_response, model: str, messages, text: str, size: int, started: float):
+    import litellm
+
+    prompt, completion = _count(messages, text, size)
+    model_response.choices[0].message.content = text
+    model_response.choices[0].finish_reason = "stop"
+    model_response.model = f"{PROVIDER}/{_engine_name(model)}"
+    model_response.created = int(time.time())
+    model_response.usage = litellm.Usage(
+        prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
+    )
+    model_response._hidden_params["olp_engine_ms"] = (time.perf_counter() - started) * 1000.0
+    return model_response
+
+
+def _make_handler():
+    from litellm import CustomLLM
+
+    class OlpLocalLLM(CustomLLM):
+        """litellm handler for ``olp-local/<engine>``: see ``olp.engines.provider``."""
+
+        def completion(self, model, messages, *args, model_response=None, **kwargs):
+            started = time.perf_counter()
+            text = answer(model, messages)
+            return _response(model_response or _new_response(), model, messages, text, _size(messages), started)
+
+        async def acompletion(self, model, messages, *args, model_response=None, **kwargs):
+            started = time.perf_counter()
+            size = _size(messages)
+            if size > THREAD_THRESHOLD or _needs_jieba(messages):
+                text = await asyncio.to_thread(answer, model, messages)
+            else:
+                text = answer(model, messages)
+            return _response(model_response or _new_response(), model, messages, text, size, started)
+
+    return OlpLocalLLM()
+
+
+def _needs_jieba(messages: list[dict[str, Any]]) -> bool:
+    from olp.engines.text import CJK, _jieba
+
+    if _jieba.cache_info().currsize:
+        return False
+    return any(isinstance(m.get("content"), str) and CJK.search(m["content"]) for m in messages)
+
+
+def _new_response():
+    import litellm
+
+    return litellm.ModelResponse()
+
+
+def register() -> None:
+    """Add the ``olp-local`` handler to ``litellm.custom_provider_map`` once, and let litellm know the provider."""
+    global _handler
+    import litellm
+
+    if _handler is None:
+        _handler = _make_handler()
+    if not any(entry.get("provider") == PROVIDER for entry in litellm.custom_provider_map):
+        litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": _handler})
+    litellm.utils.custom_llm_setup()
+
+
+__all__ = ["ENGINES", "answer", "register"]

@@ -1,0 +1,397 @@
+"""Text utilities for the local engines: language, tokens, spoken and Chinese numbers, prices, vectors, cohesion.
+
+jieba and numpy are imported lazily, inside the functions that need them, so ``import olp.engines`` stays light.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from olp.engines.cues import (
+    EN_CURRENCY,
+    EN_STOP,
+    ZH_DISCOUNT_BEFORE,
+    ZH_NOT_PRICE_AFTER,
+    ZH_NOT_PRICE_BEFORE,
+    ZH_PRICE_CUES,
+    ZH_PRICE_UNITS,
+    ZH_REGULAR_BEFORE,
+    ZH_STOP,
+)
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+_SPEAKER = re.compile(r"^\s*[^:：\n]{1,40}[:：]\s+")
+_MARKUP = re.compile(r"\{[a-z_ ]+\}")
+_EN_WORD = re.compile(r"\$|%|\d+(?:[.,]\d+)*|[a-z]+(?:'[a-z]+)?|[,.;:!?]")
+
+
+def is_zh(text: str) -> bool:
+    """True when at least a fifth of the letters are CJK ideographs."""
+    cjk = len(CJK.findall(text))
+    return cjk > 0 and cjk * 5 >= len(re.findall(r"[A-Za-z\u3400-\u9fff]", text))
+
+
+def strip_speaker(text: str) -> str:
+    """Meeting turns are "Speaker: content"; the speaker's name says nothing about the topic."""
+    return _MARKUP.sub(" ", _SPEAKER.sub("", text, count=1))
+
+
+# --- tokens ----------------------------------------------------------------------------------------------------
+
+
+def _stem(word: str) -> str:
+    # A light stemmer: enough to match "wigs"/"wig" and "discussed"/"discuss" in cohesion and name matching.
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def en_words(text: str) -> list[str]:
+    """Lower-cased English words, digits, ``$`` and ``%``, in order."""
+    return _EN_WORD.findall(text.lower())
+
+
+def en_content(text: str) -> list[str]:
+    """Stemmed English content words (no stopwords, no numbers, no one-letter words)."""
+    return [_stem(w) for w in en_words(text) if len(w) > 2 and w not in EN_STOP and w.isalpha()]
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def zh_words(text: str) -> list[str]:
+    """jieba words of a Chinese text (the quality engine's tokens)."""
+    return _jieba().lcut(text)
+
+
+def zh_pos(text: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech flag) pairs from jieba.posseg (the quality engine's noun finder)."""
+    _jieba()
+    import jieba.posseg as pseg
+
+    return [(p.word, p.flag) for p in pseg.cut(text)]
+
+
+def zh_content(text: str) -> list[str]:
+    """Chinese content words: jieba words of two or more characters that are not stopwords or numbers."""
+    out = []
+    for w in zh_words(text):
+        w = w.strip().lower().strip(_ZH_FILLERS)
+        if len(w) < 2 or w in ZH_STOP or ZH_NUM_ONLY.fullmatch(w) or ZH_NUM.match(w):
+            continue
+        if CJK.search(w) or (w.isalnum() and len(w) > 2 and not w.isdigit()):
+            out.append(w)
+    return out
+
+
+def zh_bigrams(text: str) -> list[str]:
+    """Character bigrams of the CJK runs (the fast engine's Chinese tokens: no dictionary needed)."""
+    out = []
+    for run in re.findall(r"[\u3400-\u9fff]+", text):
+        run = "".join(c for c in run if c not in _ZH_STOP_CHARS)
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+_ZH_FILLERS = "哈呃啊嗯哎呀吧呢吗嘛哦噢额唉啦咯哇"
+_ZH_STOP_CHARS = frozenset("的了是我你他她它这那就都也还在有和啊呀吧呢吗哈嘛哦噢嗯呃额哎唉啦咯哇对好个一不没很")
+
+
+def content_tokens(text: str, zh: bool, *, fast: bool = False) -> list[str]:
+    """Content tokens for cohesion and keywords: English stems; Chinese jieba words (or bigrams when ``fast``)."""
+    if zh:
+        return zh_bigrams(text) if fast else zh_content(text)
+    return en_content(text)
+
+
+# --- numbers ---------------------------------------------------------------------------------------------------
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+_SCALES = {"hundred": 100, "thousand": 1000}
+_UNIT_WORDS = {v: k for k, v in _UNITS.items()}
+_TENS_WORDS = {v: k for k, v in _TENS.items() if k != "fourty"}
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number said in a text: word positions ``[start, end)`` (English) or character positions (Chinese)."""
+
+    start: int
+    end: int
+    value: float
+
+
+def en_numbers(words: list[str]) -> list[Number]:
+    """Numbers in a list of English words: digits and spoken numbers ("one hundred eleven", "two forty four")."""
+    out: list[Number] = []
+    i, n = 0, len(words)
+    while i < n:
+        w = words[i]
+        if re.fullmatch(r"\d+(?:[.,]\d+)*", w):
+            try:
+                out.append(Number(i, i + 1, float(w.replace(",", ""))))
+            except ValueError:
+                pass
+            i += 1
+            continue
+        if w not in _UNITS and w not in _TENS and w not in _SCALES:
+            i += 1
+            continue
+        start, total, cur, last, j = i, 0, 0, "", i
+        while j < n:
+            w = words[j]
+            if w in _UNITS:
+                u = _UNITS[w]
+                if last == "" or (last == "tens" and u < 10) or (last == "scale" and (cur % 100 == 0)):
+                    cur += u
+                elif last == "unit" and cur < 10 and u >= 10 and not total:
+                    cur = cur * 100 + u  # "one eleven" -> 111 (spoken prices)
+                else:
+                    break
+                last = "unit"
+            elif w in _TENS:
+                t = _TENS[w]
+                if last == "" or (last == "scale" and cur % 100 == 0):
+                    cur += t
+                elif last == "unit" and 0 < cur < 10 and not total:
+                    cur = cur * 100 + t  # "two forty four" -> 244
+                else:
+                    break
+                last = "tens"
+            elif w in _SCALES:
+                if last == "scale":
+                    break
+                if _SCALES[w] == 100:
+                    cur = (cur or 1) * 100
+                else:
+                    total += (cur or 1) * 1000
+                    cur = 0
+                last = "scale"
+            elif w == "and" and last == "scale" and j + 1 < n and (words[j + 1] in _UNITS or words[j + 1] in _TENS):
+                pass
+            else:
+                break
+            j += 1
+        out.append(Number(start, j, float(total + cur)))
+        i = max(j, i + 1)
+    return out
+
+
+def en_number_words(value: int) -> str:
+    """A number as spoken English (0-999): 13 -> "thirteen", 52 -> "fifty two"."""
+    if value < 20:
+        return _UNIT_WORDS.get(value, str(value))
+    if value < 100:
+        tens, unit = divmod(value, 10)
+        return _TENS_WORDS[tens * 10] + (f" {_UNIT_WORDS[unit]}" if unit else "")
+    if value < 1000:
+        h, rest = divmod(value, 100)
+        return f"{_UNIT_WORDS[h]} hundred" + (f" {en_number_words(rest)}" if rest else "")
+    return str(value)
+
+
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_SCALES = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+ZH_NUM = re.compile(r"[零〇一二两三四五六七八九十百千万]+|[0-9０-９]+(?:[.．][0-9０-９]+)?")
+ZH_NUM_ONLY = re.compile(r"[零〇一二两三四五六七八九十百千万0-9０-９.．]+")
+
+
+def zh_value(s: str) -> float | None:
+    """The value of a Chinese or Arabic numeral: "七十六" -> 76, "一三九" -> 139, "２４９" -> 249."""
+    s = s.translate(_FULLWIDTH)
+    if re.fullmatch(r"\d+(?:\.\d+)?", s):
+        return float(s)
+    if (m := re.fullmatch(r"([一二两三四五六七八九])[一二两三四五六七八九]([十百千万])", s)):  # "三四百": 300-400
+        return float(_ZH_DIGITS[m.group(1)] * _ZH_SCALES[m.group(2)])
+    if not any(c in _ZH_SCALES for c in s):  # digit by digit: "一三九"; longer runs are countdowns or phone numbers
+        return float("".join(str(_ZH_DIGITS[c]) for c in s)) if 0 < len(s) <= 4 else None
+    total, section, num, prev_digit = 0, 0, 0, False
+    for c in s:
+        if c in _ZH_DIGITS:
+            if prev_digit:  # "九十九一口价": the number ended at the first digit
+                break
+            num, prev_digit = _ZH_DIGITS[c], c not in "零〇"
+            continue
+        prev_digit = False
+        scale = _ZH_SCALES[c]
+        if scale == 10000:
+            total += (section + num) * scale
+            section = 0
+        else:
+            section += (num or 1) * scale
+        num = 0
+    return float(total + section + num)
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
+# --- prices ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Price:
+    """A price said in a sentence. ``discount`` marks money off ("twenty bucks off", "减了一百块钱")."""
+
+    value: float
+    surface: str
+    discount: bool = False
+    strong: bool = True  # said with a currency unit or sign; weak prices are bare numbers near buying words
+    regular: bool = False  # the usual price said before today's ("日常价一百二十九", "original price $120")
+
+
+def en_prices(text: str) -> list[Price]:
+    """Prices in an English sentence: "$89", "eighty three bucks", "one hundred eleven dollars", "$ five"."""
+    words = en_words(text)
+    out: list[Price] = []
+    for num in en_numbers(words):
+        if not 0 < num.value <= 100000:
+            continue
+        before = words[num.start - 1] if num.start else ""
+        after = words[num.end] if num.end < len(words) else ""
+        after2 = words[num.end + 1] if num.end + 1 < len(words) else ""
+        if before == "$" or after in EN_CURRENCY:
+            lead = words[num.start - 2] if before == "$" and num.start > 1 else before
+            context = " ".join(words[max(0, num.start - 6) : num.start])
+            discount = (
+                after2 in {"off", "discount"}
+                or lead in {"save", "saving", "extra", "another", "those"}
+                or bool(re.search(r"\b(used to pay|used to spend|paid|pay them|be paying|i.m paying)\b", context))  # not this product
+            )
+            regular = bool(re.search(r"(original|regular|retail|usually|normally|was)\W*(price)?\W*\$?$",
+                                     " ".join(words[max(0, num.start - 4) : num.start])))
+            out.append(Price(num.value, _fmt_usd(num.value), discount=discount, regular=regular))
+        elif after in {"percent", "%"} and after2 == "off":
+            out.append(Price(num.value, f"{num.value:g}% off", discount=True))
+        elif (
+            num.value >= 10
+            and " ".join(words[max(0, num.start - 2) : num.start]).endswith(_EN_PRICE_LEAD)
+            and after not in _EN_NOT_MONEY
+        ):
+            out.append(Price(num.value, _fmt_usd(num.value), strong=False))
+    # "starting at one hundred, not even starting, going for one hundred eleven dollars": the restated price counts
+    if any(p.strong and not p.discount for p in out):
+        out = [p for p in out if p.strong]
+    return out
+
+
+_EN_PRICE_LEAD = ("going for", "starting at", "starts at", "only", "just", "price is", "costs", "cost", "for only",
+                  "is at", "at only", "priced at", "pay")
+_EN_NOT_MONEY = frozenset("inch inches percent % minutes minute seconds hours days weeks years degrees k likes "
+                          "people times pieces".split())
+
+
+def _fmt_usd(v: float) -> str:
+    return f"${v:g}" if v != int(v) else f"${int(v)}"
+
+
+def zh_prices(text: str) -> list[Price]:
+    """Prices in a Chinese sentence: "七十六块", "¥76", "十九块九", "一百四十九", or a bare "七十六" near buying words."""
+    out: list[Price] = []
+    for m in ZH_NUM.finditer(text):
+        value = zh_value(m.group())
+        if value is None or not 0 < value <= 1000000:
+            continue
+        before, after = text[max(0, m.start() - 3) : m.start()], text[m.end() : m.end() + 3]
+        unit = next((u for u in ZH_PRICE_UNITS if after.startswith(u)), "")
+        if unit == "米" and (after.startswith(("米色", "米白", "米饭")) or value < 10 or re.match(r"米[一二三四五六七八九]", after)):
+            unit = ""  # "一米六" is a height, "米色" a colour
+        sign = before.endswith(("¥", "￥"))
+        discount = any(before.endswith(d) or before[-2:-1] == d for d in ZH_DISCOUNT_BEFORE)
+        regular = any(r in text[max(0, m.start() - 6) : m.start()] for r in ZH_REGULAR_BEFORE)
+        if unit == "块" and set(m.group()) == {"一"} and not after.startswith("块钱"):
+            unit = ""  # "咱俩一块去": together, not one yuan
+        if unit or sign:
+            if unit and len(after) > len(unit) and (v := zh_value_head(after[len(unit) :])) is not None and v < 10:
+                value += v / 10  # "十九块九" -> 19.9
+            out.append(Price(value, _fmt_cny(value), discount=discount, regular=regular))
+        elif (
+            value >= 10
+            and any(c in text[max(0, m.start() - 6) : m.end() + 6] for c in ZH_PRICE_CUES)
+            and not any(after.startswith(a) for a in ZH_NOT_PRICE_AFTER)
+            and not any(before.endswith(b) for b in ZH_NOT_PRICE_BEFORE)
+            and not re.match(r"[0-9０-９%％]", after)
+        ):
+            out.append(Price(value, _fmt_cny(value), discount=discount, strong=False, regular=regular))
+    return out
+
+
+def zh_value_head(s: str) -> float | None:
+    m = re.match(r"[一二两三四五六七八九]", s)
+    return float(_ZH_DIGITS[m.group()]) if m else None
+
+
+def _fmt_cny(v: float) -> str:
+    return f"{v:g}元"
+
+
+def prices(text: str, zh: bool) -> list[Price]:
+    return zh_prices(text) if zh else en_prices(text)
+
+
+# --- vectors and cohesion ---------------------------------------------------------------------------------------
+
+
+def tfidf_matrix(docs: list[list[str]]):
+    """Row-normalised TF-IDF vectors (numpy) of token lists, and the vocabulary."""
+    import numpy as np
+
+    vocab: dict[str, int] = {}
+    for toks in docs:
+        for t in toks:
+            vocab.setdefault(t, len(vocab))
+    mat = np.zeros((len(docs), max(1, len(vocab))), dtype=np.float64)
+    for i, toks in enumerate(docs):
+        for t, c in Counter(toks).items():
+            mat[i, vocab[t]] = 1.0 + math.log(c)
+    df = (mat > 0).sum(axis=0)
+    mat *= np.log((len(docs) + 1) / (df + 1)) + 1.0
+    return mat, vocab
+
+
+def cosine(a: Counter, b: Counter) -> float:
+    """Cosine of two bags of words."""
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    if not dot:
+        return 0.0
+    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+
+
+def char_dice(a: str, b: str) -> float:
+    """Dice coefficient of the character bigrams of two strings (names in any language)."""
+    def grams(s: str) -> Counter:
+        s = re.sub(r"\s+", " ", s.lower()).strip()
+        return Counter(s[i : i + 2] for i in range(len(s) - 1)) if len(s) > 1 else Counter(s)
+
+    ga, gb = grams(a), grams(b)
+    if not ga or not gb:
+        return 0.0
+    return 2 * sum((ga & gb).values()) / (sum(ga.values()) + sum(gb.values()))

@@ -1,0 +1,56 @@
+"""Numbers, prices and tokens: the lexical ground both engines stand on."""
+
+from __future__ import annotations
+
+import pytest
+
+from olp.engines import text as T
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [("eighty three", 83), ("one hundred eleven", 111), ("two forty four", 244), ("twenty one", 21),
+     ("thirteen", 13), ("one hundred and five", 105), ("89", 89)],
+)
+def test_spoken_english_numbers(said, value):
+    nums = T.en_numbers(T.en_words(said))
+    assert [n.value for n in nums] == [value]
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [("七十六", 76), ("一百四十九", 149), ("一三九", 139), ("二百四十九", 249), ("十九", 19), ("一百零五", 105),
+     ("２４９", 249), ("两千七百九十九一", 2799)],
+)
+def test_chinese_numbers(said, value):
+    assert T.zh_value(said) == value
+
+
+def test_countdowns_are_not_numbers():
+    assert T.zh_value("五四三二一") is None
+
+
+def test_english_prices_and_discounts():
+    found = T.en_prices("she is literally at eighty three bucks and they gave me an extra twenty bucks off")
+    assert [(p.surface, p.discount) for p in found] == [("$83", False), ("$20", True)]
+    assert [p.surface for p in T.en_prices("only $89 tonight, thirty percent off")] == ["$89", "30% off"]
+    assert T.en_prices("she is going for one hundred sixteen so hop on")[0].surface == "$116"
+    assert T.en_prices("sixteen inch, four hundred forty degrees") == []
+
+
+def test_chinese_prices():
+    assert [p.value for p in T.zh_prices("日常价一百二十九，今天直播间只要七十九块。")] == [129, 79]
+    assert T.zh_prices("日常价一百二十九，今天直播间只要七十九块。")[0].regular
+    assert [p.value for p in T.zh_prices("十九块九三盒，倒计时五四三二一")] == [19.9]
+    assert [p.value for p in T.zh_prices("大鱼海棠哈宝子七十六哈买三盒送您一个冷泡瓶")] == [76]
+    assert T.zh_prices("一米六一百一十八斤穿什么码呢") == []  # a height and a weight
+    assert T.zh_prices("咱俩一会儿去一块。") == []  # "together", not one yuan
+    assert T.zh_prices("直播间减了一百块钱")[0].discount
+
+
+def test_tokens_and_similarity():
+    assert T.en_content("The wigs are so soft on Monday") == ["wig", "soft", "monday"]
+    assert "大鱼" in T.zh_content("呃我们的大鱼海棠哈宝子七十六")
+    assert T.zh_bigrams("梅花山")[:2] == ["梅花", "花山"]
+    assert T.char_dice("number 13", "number 13") == 1.0
+    assert T.is_zh("这是中文 with some English") and not T.is_zh("plain English")
