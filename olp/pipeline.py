@@ -148,6 +148,7 @@ class Pipeline:
     # ------------------------------------------------------------------ one chunk
     async def _process(self, final: bool) -> list[TopicDocument]:
         buffer = self.carry + self.pending
+        fresh = len(self.pending)
         self.pending = []
         ctx = CallContext(self.stream, self.chunk_index, _features(buffer))
         self.chunk_index += 1
@@ -167,21 +168,20 @@ class Pipeline:
         segments = await self._merge_neighbours(segments, ctx, spend)
         segments = _tile(segments, buffer)
         segments = [s for s in segments if len(s.sentences) >= self.settings.min_topic_sentences]
+        ended = await self._continue_open(segments, buffer, fresh, ctx, spend) if self.open is not None else None
+        # from here on, the previous open topic is either segments[0] (it continues) or `ended`
 
-        docs: list[TopicDocument] = []
-        if self.open is not None:
-            docs += await self._continue_open(segments, buffer, ctx, spend)
-        # the open topic (if it continues) is now segments[0]
+        carry_max = self.settings.max_carry
+        floor = buffer[max(0, len(buffer) - carry_max)].id if carry_max else buffer[-1].id + 1
         if final:
             next_start = None
         elif not segments:
-            next_start = buffer[-1].id  # nothing to keep whole: re-read the last sentence, as the authors do
+            next_start = floor  # nothing to keep whole: re-read the tail, so a topic starting there is seen whole
         else:
             tail_from = max(0, len(buffer) - 2 * self.settings.max_carry)
             topics = tuple((s.name, s.first, s.last) for s in segments)
             split_inp = SplitterInput(buffer[tail_from:], topics, buffer[-1].id)
             next_start = spend(await self.caller.call(SPLITTER, split_inp, ctx))
-            floor = buffer[-self.settings.max_carry].id if self.settings.max_carry else buffer[-1].id + 1
             if next_start is not None and next_start < floor:  # always make progress
                 next_start = floor
 
@@ -190,14 +190,25 @@ class Pipeline:
             seg.usage.merge(_scaled(chunk_usage, share))
             seg.models.update(chunk_models)
         if not segments:
-            self.unattributed.merge(chunk_usage)
+            (ended.usage if ended else self.unattributed).merge(chunk_usage)
         finished, still_open, reread = _split_at(segments, next_start)
         for seg in reread:
             self.carry_usage.merge(seg.usage)
+        if ended is not None:
+            ended.sentences = [s for s in ended.sentences if next_start is None or s.id < next_start]
+            finished.insert(0, ended)
+        if still_open is not None and still_open.idle > self.settings.chunk_size:
+            finished.append(still_open)  # nothing new located for a whole chunk: the topic is over
+            still_open = None
+        if still_open is None and finished and not final:
+            # hold the chunk's last topic back (as the authors do): the next chunk may continue it,
+            # e.g. the same product coming back with a new price after some chit-chat
+            still_open = finished.pop()
         self.carry = [s for s in buffer if next_start is not None and s.id >= next_start]
         self.open = still_open
-        docs += await asyncio.gather(*(self._emit_prepare(t, ctx) for t in finished))
-        return self._number(docs)
+        finished = [t for t in finished if t.sentences]
+        docs = await asyncio.gather(*(self._emit_prepare(t, ctx) for t in finished))
+        return self._number(list(docs))
 
     async def _locate(self, names: list[str], buffer: list[Sentence], ctx: CallContext, spend) -> list[OpenTopic]:
         async def one(name: str) -> OpenTopic | None:
@@ -245,32 +256,32 @@ class Pipeline:
                 break
         return segs
 
-    async def _continue_open(self, segments: list[OpenTopic], buffer: list[Sentence], ctx, spend) -> list:
-        """Join the previous chunk's open topic with this chunk's first topic, or finish it."""
+    async def _continue_open(
+        self, segments: list[OpenTopic], buffer: list[Sentence], fresh: int, ctx: CallContext, spend
+    ) -> OpenTopic | None:
+        """Join the previous chunk's open topic with this chunk's first topic; return it if it ended instead.
+
+        Sentences before the first topic of the chunk belong to the open topic (the authors' tiling). With no
+        topic in the chunk, the open topic takes the whole chunk and counts it as idle.
+        """
         opened = self.open
         assert opened is not None
-        start = segments[0].sentences[0].id if segments else None
-        lead = [s for s in buffer if start is None or s.id < start]
+        self.open = None
+        start = segments[0].first if segments else None
+        opened.extend([s for s in buffer if start is None or s.id < start])
         if not segments:
-            opened.extend(lead)
-            opened.idle += len(lead)
-            if opened.idle <= self.settings.chunk_size:
-                segments.append(opened)  # no new topic yet: the open topic keeps the chit-chat
-                return []
-            self.open = None
-            return [await self._emit_prepare(opened, ctx)]
+            opened.idle += fresh
+            segments.append(opened)
+            return None
         first = segments[0]
-        result = await self.caller.call(CHECKER, CheckerInput(opened.ref(), first.ref()), ctx)
-        answer: CheckerAnswer = spend(result)
-        opened.extend(lead)
+        answer: CheckerAnswer = spend(await self.caller.call(CHECKER, CheckerInput(opened.ref(), first.ref()), ctx))
         if answer.same:
             opened.extend(first.sentences)
             opened.name = answer.name or opened.name
             opened.idle = 0
             segments[0] = opened
-            return []
-        self.open = None
-        return [await self._emit_prepare(opened, ctx)]
+            return None
+        return opened
 
     # ------------------------------------------------------------------ documents
     async def _emit_prepare(self, topic: OpenTopic, ctx: CallContext) -> TopicDocument:

@@ -155,3 +155,26 @@ async def test_garbage_answers_do_not_stop_the_stream(scripted):
     # every sentence still placed: the organizer's fallback put them under the default aspect
     assert ids_of(docs[0]) == list(range(100, 108))
     assert len(docs[0]["aspects"]["Product Description"]) == 8
+
+
+async def test_same_product_returning_after_chit_chat_merges(scripted):
+    # the chunk's last topic is held back, so "bluemug" in the next chunk can still join "mug"
+    sents = transcript([("mug", 6), (None, 5), ("bluemug", 6), ("lamp", 12)])
+    docs = await run_all(make_pipeline(chunk=10, carry=4), sents)
+    assert [d["topic"] for d in docs] == ["mug", "lamp"]
+    assert ids_of(docs[0]) == list(range(100, 117))  # the chit-chat between stays with the product
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_no_sentence_lands_in_two_documents(scripted, seed):
+    import random
+
+    rng = random.Random(seed)
+    plan = [(rng.choice([None, f"p{k}"]), rng.randint(1, 25)) for k in range(25)]
+    docs = await run_all(make_pipeline(chunk=12, carry=5), transcript(plan))
+    placed = [i for d in docs for i in ids_of(d)]
+    assert len(placed) == len(set(placed))
+    assert [d["span"] for d in docs] == sorted(d["span"] for d in docs)
+    assert [d["topic_id"] for d in docs] == list(range(len(docs)))
+    tagged = {s.id for s in transcript(plan) if "#" in s.text}
+    assert tagged <= set(placed)  # every sentence that names a topic is in a document
