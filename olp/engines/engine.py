@@ -95,6 +95,12 @@ class LocalEngine:
             raise EngineInputError(f"unknown task {task!r}; local engines answer: {', '.join(TASKS)}")
         return handler(payload)
 
+    def task_judge(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Judge another model's answer on Role-RL's board (see ``olp.engines.judge``)."""
+        from olp.engines.judge import judge
+
+        return judge(self, p)
+
     # --- derivations shared by finder and locator (cached: the locator re-derives the finder's chunk) ---------
 
     def _derive(self, texts: list[str], ctx: Context):
@@ -230,7 +236,7 @@ class LocalEngine:
         return {"next_start": next_start(topics, tail, ctx, self.fast)}
 
 
-TASKS = ("topic_finder", "topic_locator", "relationship_checker", "content_organizer", "format_checker",
+TASKS = ("topic_finder", "topic_locator", "relationship_checker", "content_organizer", "format_checker", "judge",
          "chunk_splitter")
 
 

@@ -1,0 +1,58 @@
+"""``olp run`` end to end, as a subprocess with the default offline pool, on OLP-MINI EN001 and CN001."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from olp.schema import validate_document
+
+ENV = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+
+
+def olp_run(*args: str) -> tuple[list[dict], str]:
+    proc = subprocess.run([sys.executable, "-m", "olp", "run", *args, "--quiet"], capture_output=True, text=True,
+                          env=ENV, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines()], proc.stderr
+
+
+def test_en001_names_the_wigs_sold(shared_data):
+    docs, _ = olp_run(str(shared_data / "olp-mini" / "EN_" / "EN001.txt"))
+    for d in docs:
+        validate_document(d)
+        assert d["stream"] == "EN001" and d["profile"] == "ecommerce-en"
+    topics = " | ".join(d["topic"] for d in docs)
+    # the host sells wigs by number; these are the ones offered with a price
+    for number in ("13", "21", "52", "18", "42", "51"):
+        assert f"number {number}" in topics, topics
+    assert all("$" in d["topic"] for d in docs)
+    spans = [d["span"] for d in docs]
+    assert spans == sorted(spans) and all(a[1] < b[0] for a, b in zip(spans, spans[1:]))
+
+
+def test_cn001_names_the_tea_and_uses_chinese_aspects(shared_data):
+    docs, _ = olp_run(str(shared_data / "olp-mini" / "CN_" / "CN001.txt"))
+    assert docs
+    for d in docs:
+        validate_document(d)
+        assert d["profile"] == "ecommerce-zh"
+        assert set(d["aspects"]) == {"商品开场", "引导购买", "商品价格", "商品介绍和卖点描述"}
+    assert any("大鱼海棠" in d["topic"] for d in docs)
+    prices = [i["text"] for d in docs for i in d["aspects"]["商品价格"]]
+    assert any("七十六" in t for t in prices)
+
+
+def test_stdin_and_role_rl_manager(shared_data):
+    src = (shared_data / "olp-mini" / "EN_" / "EN001.txt").read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "olp", "run", "-", "--manager", "bandit", "--quiet"], input=src,
+                          capture_output=True, env=ENV, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    docs = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert docs and all(d["stream"] == "stdin" for d in docs)
+    used = {m for d in docs for m in d["models"].values()}
+    assert used <= {"local-fast", "local-quality"} and len(used) == 2  # the manager explored both engines
