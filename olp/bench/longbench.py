@@ -13,7 +13,7 @@ import argparse
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pool", help="pool file (default: the offline local engines)")
     p.add_argument("--chunk-size", type=int, help="sentences per chunk (default: the profile's)")
-    p.add_argument("--manager", action="append", default=[], help="add a Role-RL configuration (repeatable)")
+    p.add_argument("--manager", action="append", help="Role-RL configuration(s) to run (repeatable; default bandit)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     p.add_argument("--plots", metavar="DIR", help="write PNG plots here")
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     stored = longbench_table()
     columns: dict[str, dict[str, float]] = {m: {s: stored[s][m] for s in settings} for m in longbench.METHODS}
     payload = {"benchmark": "longbench", "settings": settings, "stored_outputs": columns, "configurations": {}}
-    for config in configurations(pool, args.manager, whole_model=pool.assignment["topic_finder"]):
+    for config in configurations(pool, args.manager or ["bandit"], whole_model=pool.assignment["topic_finder"]):
         runs: list = []
         res = evaluate_longbench(predictor(config, pool, runs, args.chunk_size, args.seed))
         scores = {s: res[s]["similarity"] for s in settings}

@@ -18,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--synthetic", type=int, default=5, help="synthetic transcripts per language (default 5)")
     p.add_argument("--synthetic-sentences", type=int, default=600)
     p.add_argument("--chunk-size", type=int, help="sentences per chunk (default: the profile's)")
-    p.add_argument("--manager", action="append", default=[], help="add a Role-RL configuration (repeatable)")
+    p.add_argument("--manager", action="append", help="Role-RL configuration(s) to run (repeatable; default bandit)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     p.add_argument("--plots", metavar="DIR", help="write PNG plots here")
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     streams = [(lang, sid, sents) for lang in langs for sid, sents in olp_mini.iter_streams(lang, args.files)]
     payload = {"benchmark": "olp-mini", "files": [s[1] for s in streams], "configurations": {}}
     rows = []
-    for config in configurations(pool, args.manager, whole_model=None):
+    for config in configurations(pool, args.manager or ["bandit"], whole_model=None):
         runs: list = []
         predict = predictor(config, pool, runs, args.chunk_size, args.seed)
         covered = total = topics = 0

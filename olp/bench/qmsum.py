@@ -15,7 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", default="val", choices=("train", "val", "all"), help="QMSum split (default val)")
     p.add_argument("--limit", type=int, help="at most this many meetings")
     p.add_argument("--chunk-size", type=int, help="sentences (turns) per chunk (default: the profile's)")
-    p.add_argument("--manager", action="append", default=[], help="add a Role-RL configuration (repeatable)")
+    p.add_argument("--manager", action="append", help="Role-RL configuration(s) to run (repeatable; default bandit)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     p.add_argument("--plots", metavar="DIR", help="write PNG plots here")
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     pool = load_pool(args.pool)
     rows, payload = [], {"benchmark": "qmsum", "split": args.split, "configurations": {}}
-    for config in configurations(pool, args.manager, whole_model=pool.assignment["topic_finder"]):
+    for config in configurations(pool, args.manager or ["bandit"], whole_model=pool.assignment["topic_finder"]):
         runs: list = []
         res = evaluate_qmsum(predictor(config, pool, runs, args.chunk_size, args.seed), split=args.split,
                              limit=args.limit)
