@@ -1,4 +1,4 @@
-"""The values that flow through olp: sentences, topic segments, call records and topic documents."""
+"""The values that flow through olp: sentences, call records and topic documents."""
 
 from __future__ import annotations
 
@@ -26,26 +26,6 @@ class Sentence:
     id: int
     text: str
     ts: float | None = None  # arrival time (monotonic seconds), for time-to-document
-
-
-@dataclass(slots=True)
-class Segment:
-    """A topic located in the current buffer: its name and the sentences it covers (ascending ids)."""
-
-    name: str
-    sentences: list[Sentence]
-
-    @property
-    def first(self) -> int:
-        return self.sentences[0].id
-
-    @property
-    def last(self) -> int:
-        return self.sentences[-1].id
-
-    @property
-    def ids(self) -> list[int]:
-        return [s.id for s in self.sentences]
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from olp.errors import ConfigError, unknown_name
+from olp.evaluation.cost import PAPER_PRICES
 from olp.settings import data_dir
 from role_rl.reward import PRESETS, RewardConfig, k_to_quality, quality_to_k
 
@@ -35,14 +36,7 @@ MODELS: tuple[str, ...] = (
     "claude-3-opus-20240229",
 )
 #: USD per million input / output tokens, from the authors' code (used by the board election).
-PRICES_PER_M: dict[str, tuple[float, float]] = {
-    "llama3-8b-8192": (0.08, 0.08),
-    "mixtral-8x7b-32768": (0.7, 0.7),
-    "command-r": (0.5, 1.5),
-    "gpt-4o-2024-05-13": (5.0, 15.0),
-    "gemini-1.5-pro": (7.0, 21.0),
-    "claude-3-opus-20240229": (15.0, 75.0),
-}
+PRICES_PER_M: dict[str, tuple[float, float]] = {m: PAPER_PRICES[m] for m in MODELS}
 #: The four roles the recorded runs cover, in the order of the recorded entries.
 ROLES: tuple[str, ...] = ("topic_finder", "topic_locator", "relationship_checker", "content_organizer")
 #: The three recorded inputs, easy to tough.

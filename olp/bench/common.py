@@ -16,6 +16,17 @@ from olp.settings import PipelineSettings
 from olp.types import ROLES, CallRecord, Sentence
 
 
+def common_arguments(p, plots: bool = True) -> None:
+    """The options every dataset benchmark takes."""
+    p.add_argument("--pool", help="pool file (default: the offline local engines)")
+    p.add_argument("--chunk-size", type=int, help="sentences per chunk (default: the profile's)")
+    p.add_argument("--manager", action="append", help="Role-RL configuration(s) to run (repeatable; default bandit)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    if plots:
+        p.add_argument("--plots", metavar="DIR", help="write PNG plots here")
+
+
 class Recorder(Observer):
     """Keeps every call record and document dict of a run."""
 

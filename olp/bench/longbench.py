@@ -11,12 +11,9 @@ import argparse
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--pool", help="pool file (default: the offline local engines)")
-    p.add_argument("--chunk-size", type=int, help="sentences per chunk (default: the profile's)")
-    p.add_argument("--manager", action="append", help="Role-RL configuration(s) to run (repeatable; default bandit)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
-    p.add_argument("--plots", metavar="DIR", help="write PNG plots here")
+    from olp.bench.common import common_arguments
+
+    common_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:

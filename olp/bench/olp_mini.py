@@ -12,16 +12,13 @@ import argparse
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--pool", help="pool file (default: the offline local engines)")
+    from olp.bench.common import common_arguments
+
+    common_arguments(p)
     p.add_argument("--files", type=int, default=5, help="OLP-MINI files per language (default 5)")
     p.add_argument("--lang", choices=("en", "zh", "both"), default="both")
     p.add_argument("--synthetic", type=int, default=5, help="synthetic transcripts per language (default 5)")
     p.add_argument("--synthetic-sentences", type=int, default=600)
-    p.add_argument("--chunk-size", type=int, help="sentences per chunk (default: the profile's)")
-    p.add_argument("--manager", action="append", help="Role-RL configuration(s) to run (repeatable; default bandit)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
-    p.add_argument("--plots", metavar="DIR", help="write PNG plots here")
 
 
 def run(args: argparse.Namespace) -> int:

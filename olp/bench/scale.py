@@ -1,0 +1,677 @@
+"""``olp bench scale``: OLP over many long synthetic streams at once, with the simulated pool (``olp.bench.simpool``).
+
+N synthetic live-commerce transcripts of M sentences (a ``--zh-share`` of them Chinese) run **concurrently**, one
+pipeline per stream on one event loop, for each configuration:
+
+* ``all <model>``: every role played by one model (the fixed assignments);
+* ``best model per role``: the static assignment the calibration recommends (per role the most accurate model,
+  the cheaper on a tie): what a per-role manager can at best converge to;
+* ``oracle``: per call, the cheapest model that answers it correctly (the simulated pool knows);
+* ``Role-RL (<manager>)``: a role manager (``role_rl.managers``) picks the model per call and learns from the
+  board's verdicts; one manager, board and audit policy learn from all streams of the run.
+
+Reported per configuration: topic recall and aspect recall (``olp.evaluation.recall``, pooled over all streams),
+the share of role calls whose used answer was right, cost in USD (the board's part separately), and the wall time
+against the sum of the model latencies (nominal, as the simulated pool assumes them): ``hidden`` = Σ latency /
+wall, how many calls the concurrency kept waiting at once on average.
+
+Time: by default the loop runs on a **virtual clock** (``VirtualTimeLoop``): a sleep takes no real time, the clock
+jumps to the next timer when every task waits, so a run repeats exactly and its elapsed clock is the latency-bound
+wall time (code takes no virtual time; its cost is reported apart as CPU seconds). ``--clock real`` sleeps the
+latencies at ``--time-scale`` instead (wall = real elapsed / time scale, CPU time scaled up with it).
+
+The Role-RL caller is ``role_rl.caller.RLCaller`` with ``role_rl.board.Board`` (``--rl-caller role_rl``, or
+``auto`` when importable). ``--rl-caller sim-board`` is a stand-in kept here (``SimBoardCaller``): the same steps
+with the paper's textual judge prompt, for when ``role_rl.caller`` is unavailable.
+Configurations run in ``--workers`` processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import selectors
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from olp.caller import CallContext
+from olp.errors import BadModelOutputError, ConfigError
+
+FULL_STREAMS, FULL_SENTENCES = 100, 10_000
+
+
+@dataclass(frozen=True)
+class Job:
+    """One configuration's run (picklable, so it can run in a worker process)."""
+
+    name: str
+    kind: str  # "model", "best", "oracle" or "rl"
+    arg: str
+    streams: int
+    sentences: int
+    time_scale: float
+    seed: int
+    zh_share: float
+    judge: str
+    audit: str
+    rl_caller: str
+    clock: str = "virtual"
+    concurrency: int = 16
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--streams", type=int, default=FULL_STREAMS, help=f"concurrent streams (default {FULL_STREAMS})")
+    p.add_argument("--sentences", type=int, default=FULL_SENTENCES,
+                   help=f"sentences per stream (default {FULL_SENTENCES:,})")
+    p.add_argument("--time-scale", type=float, default=0.01,
+                   help="latencies are slept at this factor and reported unscaled (default 0.01; with the real clock "
+                        "it shortens the run)")
+    p.add_argument("--managers", default="bandit,qlearning",
+                   help="comma-separated Role-RL managers ('' for none; default bandit,qlearning)")
+    p.add_argument("--models", default="", help="comma-separated fixed assignments to run (default: all six)")
+    p.add_argument("--no-oracle", action="store_true", help="skip the oracle and best-model-per-role configurations")
+    p.add_argument("--zh-share", type=float, default=0.5, help="share of Chinese streams (default 0.5)")
+    p.add_argument("--judge", default="gemini-1.5-pro",
+                   help="the advisory board's model (default gemini-1.5-pro, the paper's starting board)")
+    p.add_argument("--audit", choices=("all", "fixed", "adaptive"), default="adaptive",
+                   help="when the board judges a Role-RL call (default adaptive)")
+    p.add_argument("--rl-caller", choices=("auto", "role_rl", "sim-board"), default="auto",
+                   help="Role-RL caller: role_rl.caller.RLCaller (role_rl; auto when importable) or the stand-in "
+                        "here (sim-board)")
+    p.add_argument("--clock", choices=("virtual", "real"), default="virtual",
+                   help="virtual: sleeps take no real time and runs repeat exactly (default); real: latencies are "
+                        "slept at --time-scale")
+    p.add_argument("--workers", type=int, default=2, help="configurations run in this many processes (default 2)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    p.add_argument("--plots", metavar="DIR", help="write PNG plots here")
+
+
+# ---------------------------------------------------------------------------------------------- callers
+class Trace:
+    """Per configuration: whether each role call's used answer was right, and its cost, by chunk and role."""
+
+    def __init__(self) -> None:
+        self.by_chunk: dict[int, list[float]] = {}  # chunk -> [right, calls, cost]
+        self.by_role: dict[str, list[int]] = {}  # role -> [right, calls]
+        self.contexts: dict[str, CallContext] = {}  # the last call context seen per language
+
+    def add(self, chunk: int, role: str, right: bool, cost: float) -> None:
+        c = self.by_chunk.setdefault(chunk, [0, 0, 0.0])
+        c[0] += right
+        c[1] += 1
+        c[2] += cost
+        r = self.by_role.setdefault(role, [0, 0])
+        r[0] += right
+        r[1] += 1
+
+
+class TracingCaller:
+    """Wraps a caller; checks every used answer against the simulated pool's correct one."""
+
+    def __init__(self, inner, sim, trace: Trace) -> None:
+        self.inner, self.sim, self.trace = inner, sim, trace
+        self.profile = inner.profile
+
+    async def call(self, role, inp, ctx: CallContext):
+        self.trace.contexts[self.profile.language] = ctx
+        payload = {"task": role.name, "profile": self.profile.name, **role.payload(inp)}
+        try:
+            result = await self.inner.call(role, inp, ctx)
+        except BadModelOutputError:  # the locator found no span: right when there is none to find
+            self.trace.add(ctx.chunk, role.name, self.sim.is_right(role.name, payload, None), 0.0)
+            raise
+        right = self.sim.is_right(role.name, payload, result.value if result.parsed else None)
+        self.trace.add(ctx.chunk, role.name, right, sum(r.cost_usd for r in result.records))
+        return result
+
+    def assignment(self) -> dict[str, str]:
+        return self.inner.assignment()
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.inner.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.inner.load_state_dict(state)
+
+
+class OracleCaller:
+    """Per call, the cheapest model that answers correctly (the simulated pool knows which)."""
+
+    def __init__(self, gateway, profile, sim, concurrency: int = 16) -> None:
+        self.gateway, self.profile, self.sim = gateway, profile, sim
+        self._sem = asyncio.Semaphore(concurrency)
+
+    async def call(self, role, inp, ctx: CallContext):
+        from olp.caller import ask
+
+        model = self.sim.oracle_model(role.build_messages(inp, self.profile))
+        async with self._sem:
+            return await ask(self.gateway, role, inp, self.profile, [model])
+
+    def assignment(self) -> dict[str, str]:
+        return {}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+@dataclass
+class Board:
+    """What a run's stand-in Role-RL callers share: the manager, the audit policy, the reward, the judge."""
+
+    manager: Any
+    audit: Any
+    reward: Any
+    judge: str
+    changes: int = 0
+    last: dict[str, str] = field(default_factory=dict)
+
+
+class SimBoardCaller:
+    """Role-RL on the simulated pool without ``role_rl.caller`` (``--rl-caller sim-board``).
+
+    The manager chooses (and may run extra models to explore); when the audit policy says so, the board model
+    judges every answer with the paper's judge prompt; the reward is ``role_rl.reward`` with the call's cost and
+    nominal latency; the answer with the highest reward is used, replaced by the board's correction when judged
+    wrong. Every worker and judge call is in the result's records, so the board's cost counts.
+    """
+
+    def __init__(self, gateway, profile, board: Board, concurrency: int = 16) -> None:
+        self.gateway, self.profile, self.board = gateway, profile, board
+        self._sem = asyncio.Semaphore(concurrency)
+
+    async def _one(self, role, inp, messages, model: str):
+        rec = await self.gateway.complete(role.name, model, messages, max_tokens=role.max_tokens)
+        try:
+            return rec, (role.parse(rec.text, inp, self.profile) if rec.ok else None)
+        except BadModelOutputError:
+            return rec, None
+
+    async def call(self, role, inp, ctx: CallContext):
+        from olp.bench.simpool import judge_messages, parse_verdict
+        from olp.caller import RoleResult
+        from role_rl.managers import Feedback, Outcome
+        from role_rl.reward import correctness
+
+        b = self.board
+        choice = b.manager.choose(role.name, ctx)
+        messages = role.build_messages(inp, self.profile)
+        async with self._sem:
+            answers = await asyncio.gather(*(self._one(role, inp, messages, m) for m in choice.models))
+        records = [rec for rec, _ in answers]
+        used, value = 0, answers[0][1]
+        exploring = bool(choice.explore) or choice.reason != "exploit"
+        if b.audit.should_audit(role.name, choice.model, exploring):
+            question = messages[-1]["content"]
+            async with self._sem:
+                verdicts = await asyncio.gather(*(
+                    self.gateway.complete("judge", b.judge, judge_messages(question, rec.text), max_tokens=2048)
+                    for rec, _ in answers))
+            records += verdicts
+            outcomes, corrections = [], []
+            for (rec, val), verdict in zip(answers, verdicts):
+                right, corrected = parse_verdict(verdict.text) if verdict.ok else (False, None)
+                fixed = self._parse(role, inp, corrected)
+                corrections.append(fixed)
+                k = correctness(role.name, right, answer=_span(role.name, val), corrected=_span(role.name, fixed),
+                                wrong=b.reward.wrong, answer_text=rec.text, corrected_text=corrected)
+                latency = rec.latency_ms / 1000.0  # nominal: the gateway's clock is unscaled
+                outcomes.append(Outcome(rec.model, b.reward.reward(k, rec.cost_usd, latency), right, k,
+                                        rec.cost_usd, latency))
+                b.audit.record(role.name, rec.model, right)
+            fb = Feedback(role.name, ctx, choice, tuple(outcomes))
+            b.manager.update(fb)
+            used = [o.model for o in outcomes].index(fb.best().model)
+            value = answers[used][1]
+            if not outcomes[used].correct and corrections[used] is not None:
+                value = corrections[used]  # the board's corrected answer replaces the wrong one
+        now = b.manager.best(role.name, ctx)
+        if b.last.get(role.name) not in (None, now):
+            b.changes += 1
+        b.last[role.name] = now
+        if value is None:
+            return RoleResult(role.fallback(inp, self.profile), choice.models[used], records, parsed=False)
+        return RoleResult(value, choice.models[used], records)
+
+    def _parse(self, role, inp, text: str | None):
+        if not text:
+            return None
+        try:
+            return role.parse(text, inp, self.profile)
+        except BadModelOutputError:
+            return None
+
+    def assignment(self) -> dict[str, str]:
+        return dict(self.board.last)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"manager": self.board.manager.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("manager"):
+            self.board.manager.load_state_dict(state["manager"])
+
+
+def _span(role: str, value: Any) -> Any:
+    return value if role == "topic_locator" else None
+
+
+# ---------------------------------------------------------------------------------------------- virtual time
+class _SkippingSelector(selectors.DefaultSelector):
+    """Polls for real events; when there are none, no worker thread is busy for the loop, and the loop would
+    sleep until its next timer, it moves the loop's virtual clock to that timer instead of sleeping."""
+
+    loop: "VirtualTimeLoop"
+
+    def select(self, timeout=None):
+        events = super().select(0)
+        if events or timeout is not None and timeout <= 0:
+            return events
+        if timeout is None or self.loop.in_threads:  # only real work can wake the loop: wait for it
+            return super().select(0.5 if timeout is None else min(timeout, 0.5))
+        self.loop.now += timeout
+        return events
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock only moves when every task waits on a timer: ``asyncio.sleep`` takes no real
+    time and the run repeats exactly. Code, and work handed to threads (litellm runs part of every call in an
+    executor), takes no virtual time, so the loop's elapsed time is the latency-bound wall time of the run: what
+    the concurrency makes of the models' latencies."""
+
+    def __init__(self) -> None:
+        selector = _SkippingSelector()
+        super().__init__(selector)
+        selector.loop = self
+        self.now = 0.0
+        self.in_threads = 0
+
+    def time(self) -> float:
+        return self.now
+
+    def run_in_executor(self, executor, func, *args):
+        future = super().run_in_executor(executor, func, *args)
+        self.in_threads += 1
+        future.add_done_callback(self._thread_done)
+        return future
+
+    def _thread_done(self, _future) -> None:
+        self.in_threads -= 1
+
+
+# ---------------------------------------------------------------------------------------------- one configuration
+class Tally:
+    """Sums what the gateway reports, without keeping records (a full run makes millions of calls)."""
+
+    def __init__(self) -> None:
+        self.cost = self.board_cost = 0.0
+        self.calls = self.board_calls = self.failed = 0
+        self.tokens_in = self.tokens_out = 0
+        self.by_model: dict[str, int] = {}
+
+    def on_call(self, rec) -> None:
+        self.cost += rec.cost_usd
+        self.calls += 1
+        self.failed += not rec.ok
+        self.tokens_in += rec.input_tokens
+        self.tokens_out += rec.output_tokens
+        if rec.role == "judge":
+            self.board_cost += rec.cost_usd
+            self.board_calls += 1
+        else:
+            self.by_model[rec.model] = self.by_model.get(rec.model, 0) + 1
+
+    def __getattr__(self, name: str):  # every other observer hook: nothing to do
+        if name.startswith("on_"):
+            return lambda *a, **k: None
+        raise AttributeError(name)
+
+
+def transcripts(streams: int, sentences: int, seed: int, zh_share: float) -> list:
+    """The run's transcripts: ids unique across streams (the simulated pool looks sentences up by id)."""
+    from olp.datasets.synthetic import SyntheticConfig, generate
+
+    stride = 10 ** max(7, len(str(sentences)) + 1)
+    out = []
+    for k in range(streams):
+        cfg = SyntheticConfig(start_id=(k + 1) * stride)
+        out.append(generate(sentences, "zh" if _is_zh(k, zh_share) else "en", seed=seed * 100_003 + k, config=cfg))
+    return out
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Run one configuration over all streams (in this process) and summarize it."""
+    import os
+
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    from olp.bench.simpool import SimPool
+
+    started = time.perf_counter()
+    sim = SimPool(time_scale=job.time_scale, seed=job.seed)
+    streams = transcripts(job.streams, job.sentences, job.seed, job.zh_share)
+    for t in streams:
+        sim.register(t)
+    sim.install()
+    factory = VirtualTimeLoop if job.clock == "virtual" else None
+    with asyncio.Runner(loop_factory=factory) as runner:
+        summary = runner.run(_run(job, sim, streams))
+    summary["process_s"] = time.perf_counter() - started
+    return summary
+
+
+@dataclass
+class Learner:
+    """What the Role-RL callers of one run share (one manager learns from every stream), and how to make one."""
+
+    label: str
+    manager: Any
+    make: Any  # (profile) -> caller
+    callers: list = field(default_factory=list)
+
+    def caller(self, profile):
+        c = self.make(profile)
+        self.callers.append(c)
+        return c
+
+    def summary(self, contexts: dict[str, CallContext]) -> dict[str, Any]:
+        out: dict[str, Any] = {"rl_caller": self.label, "final_assignment": {
+            lang: {r: self.manager.best(r, c) for r in self.manager.roles} for lang, c in sorted(contexts.items())}}
+        if self.callers and isinstance(self.callers[0], SimBoardCaller):
+            out["assignment_changes"] = self.callers[0].board.changes
+        usage = [c.usage for c in self.callers if hasattr(c, "usage")]
+        if usage:  # role_rl.caller's own accounting
+            for key in ("exploration_calls", "exploration_cost_usd", "audited_calls", "corrections",
+                        "assignment_changes"):
+                out[key] = sum(getattr(u, key) for u in usage)
+        return out
+
+
+def _rl_learner(job: Job, sim, gateway) -> Learner:
+    """The job's Role-RL: ``role_rl.caller.RLCaller`` (with ``role_rl.board``), or the stand-in here."""
+    from olp.observer import Observer
+    from role_rl.audit import AuditPolicy
+    from role_rl.managers import make_manager
+    from role_rl.reward import preset
+
+    reward = preset("olp")
+    options = {"reward_scale": reward.v} if job.arg in ("bandit", "ppo") else {}
+    manager = make_manager(job.arg, gateway.pool.names, seed=job.seed, **options)
+    audit = AuditPolicy(mode=job.audit, seed=job.seed)
+    use_role_rl = job.rl_caller == "role_rl"
+    if job.rl_caller == "auto":
+        try:
+            import role_rl.board  # noqa: F401
+            import role_rl.caller  # noqa: F401
+
+            use_role_rl = True
+        except ImportError:
+            use_role_rl = False
+    if use_role_rl:
+        from role_rl.board import Board as RLBoard
+        from role_rl.caller import RLCaller
+        from role_rl.pool import Pool
+
+        board = RLBoard(gateway, prices_per_m=Pool(gateway.pool, gateway).prices_per_m())
+        return Learner(f"role_rl.caller.RLCaller (judge {job.judge}, audit {job.audit})", manager,
+                       lambda prof: RLCaller(gateway, prof, manager, board, reward=reward, audit=audit,
+                                             observer=Observer(), concurrency=job.concurrency))
+    shared = Board(manager, audit, reward, job.judge)
+    return Learner(f"sim-board stand-in (judge {job.judge}, audit {job.audit})", manager,
+                   lambda prof: SimBoardCaller(gateway, prof, shared, concurrency=job.concurrency))
+
+
+async def _run(job: Job, sim, streams: list) -> dict[str, Any]:
+    from olp.caller import DirectCaller
+    from olp.bench.common import with_assignment
+    from olp.bench.simpool import best_per_role
+    from olp.evaluation.recall import gold_pairs, match_topics, predicted_pairs
+    from olp.gateway import Gateway
+    from olp.observer import Observer
+    from olp.pipeline import Pipeline
+    from olp.profiles import get_profile
+    from olp.settings import PipelineSettings
+
+    pool = sim.pool_config(judges=(job.judge,))
+    tally, trace = Tally(), Trace()
+    loop = asyncio.get_running_loop()
+    # the gateway times calls on the loop's clock, unscaled: records (and Role-RL's reward) carry nominal latency
+    gateway = Gateway(with_assignment(pool, job.arg) if job.kind == "model" else pool, observer=tally,
+                      clock=lambda: loop.time() / job.time_scale)
+    learner = _rl_learner(job, sim, gateway) if job.kind == "rl" else None
+    assignment = best_per_role(sim.accuracy) if job.kind == "best" else None
+    totals = {"gold_topics": 0, "matched": 0, "gold_pairs": 0, "pairs_hit": 0, "documents": 0}
+
+    async def one(t) -> None:
+        prof = get_profile(t.profile)
+        if job.kind in ("model", "best"):
+            caller = DirectCaller(gateway, prof, assignment, concurrency=job.concurrency, observer=Observer())
+        elif job.kind == "oracle":
+            caller = OracleCaller(gateway, prof, sim, concurrency=job.concurrency)
+        else:
+            caller = learner.caller(prof)
+        settings = PipelineSettings(chunk_size=prof.chunk_size, max_carry=prof.chunk_size // 2,
+                                    concurrency=job.concurrency)
+        pipe = Pipeline(t.stream, prof, TracingCaller(caller, sim, trace), settings, Observer())
+        docs = []
+        for s in t.sentences:
+            docs += [d.to_dict() for d in await pipe.feed(s)]
+        docs += [d.to_dict() for d in await pipe.flush()]
+        gold = gold_pairs(t.topics)
+        totals["gold_topics"] += len(t.topics)
+        totals["matched"] += len(match_topics(docs, t.topics))
+        totals["gold_pairs"] += len(gold)
+        totals["pairs_hit"] += len(gold & predicted_pairs(docs))
+        totals["documents"] += len(docs)
+
+    clock, real, cpu = loop.time(), time.perf_counter(), time.process_time()
+    await asyncio.gather(*(one(t) for t in streams))
+    clock, real, cpu = loop.time() - clock, time.perf_counter() - real, time.process_time() - cpu
+    wall = clock / job.time_scale  # at nominal latencies
+
+    by_role: dict[str, list[float]] = {}
+    for e in sim.ledger:
+        by_role.setdefault(e.role, []).append(e.latency_s)
+    latency_sum = math.fsum(e.latency_s for e in sim.ledger)
+    role_right = sum(v[0] for v in trace.by_role.values())
+    role_calls = sum(v[1] for v in trace.by_role.values())
+    chunks = sorted(trace.by_chunk)
+    out: dict[str, Any] = {
+        "name": job.name, "kind": job.kind, "arg": job.arg,
+        "topic_recall": totals["matched"] / max(1, totals["gold_topics"]),
+        "aspect_recall": totals["pairs_hit"] / max(1, totals["gold_pairs"]),
+        "correct_share": role_right / max(1, role_calls),
+        "correct_share_by_role": {r: v[0] / max(1, v[1]) for r, v in trace.by_role.items()},
+        "cost_usd": tally.cost, "board_cost_usd": tally.board_cost,
+        "calls": tally.calls, "board_calls": tally.board_calls, "role_calls": role_calls,
+        "failed_calls": tally.failed, "input_tokens": tally.tokens_in, "output_tokens": tally.tokens_out,
+        "calls_by_model": dict(sorted(tally.by_model.items())), **totals,
+        "latency_sum_s": latency_sum, "wall_s": wall, "clock": job.clock, "clock_s": clock, "real_s": real,
+        "cpu_s": cpu, "hidden": latency_sum / wall if wall else None,
+        "cpu_per_wall": cpu / wall if wall else None,
+        "latency_by_role_s": {r: _pcts(v) for r, v in by_role.items()},
+        "latencies_s": by_role,
+        "curve_correct": [trace.by_chunk[c][0] / max(1, trace.by_chunk[c][1]) for c in chunks],
+        "curve_cost": [trace.by_chunk[c][2] for c in chunks],
+    }
+    if learner is not None:  # what the manager would use now, in the last context seen in each language
+        out.update(learner.summary(trace.contexts))
+    return out
+
+
+def _pcts(values: list[float]) -> dict[str, float]:
+    import numpy as np
+
+    p50, p95 = np.percentile(np.asarray(values), [50, 95])
+    return {"count": len(values), "p50": float(p50), "p95": float(p95), "sum": math.fsum(values)}
+
+
+# ---------------------------------------------------------------------------------------------- command line
+def jobs_for(args: argparse.Namespace) -> list[Job]:
+    from olp.bench.simpool import MODELS
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()] or list(MODELS)
+    managers = [m.strip() for m in args.managers.split(",") if m.strip()]
+    for m in [*models, args.judge]:
+        if m not in MODELS:
+            from olp.errors import unknown_name
+
+            raise unknown_name("simulated model", m, list(MODELS))
+    if managers:
+        from role_rl.managers import MANAGERS
+
+        for m in managers:
+            if m not in MANAGERS:
+                from olp.errors import unknown_name
+
+                raise unknown_name("manager", m, list(MANAGERS))
+    if args.streams < 1 or args.sentences < 1:
+        raise ConfigError("--streams and --sentences must be at least 1")
+    if args.time_scale <= 0:
+        raise ConfigError("--time-scale must be positive (0.01: latencies are slept at 1%)")
+    common = dict(streams=args.streams, sentences=args.sentences, time_scale=args.time_scale, seed=args.seed,
+                  zh_share=args.zh_share, judge=args.judge, audit=args.audit, rl_caller=args.rl_caller,
+                  clock=args.clock)
+    jobs = [Job(f"all {m}", "model", m, **common) for m in models]
+    if not args.no_oracle:
+        jobs.append(Job("best model per role", "best", "", **common))
+        jobs.append(Job("oracle", "oracle", "", **common))
+    jobs += [Job(f"Role-RL ({m})", "rl", m, **common) for m in managers]
+    return jobs
+
+
+def run_jobs(jobs: list[Job], workers: int) -> list[dict[str, Any]]:
+    """Run the jobs, in worker processes when ``workers`` > 1; results in job order."""
+    if workers <= 1 or len(jobs) == 1:
+        return [run_job(j) for j in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # heaviest first, so the last job to start is a short one
+    order = sorted(range(len(jobs)), key=lambda i: (jobs[i].kind != "rl", jobs[i].kind != "oracle"))
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+        futures = {i: ex.submit(run_job, jobs[i]) for i in order}
+        return [futures[i].result() for i in range(len(jobs))]
+
+
+def run(args: argparse.Namespace) -> int:
+    from olp.bench.common import emit, md_table
+
+    jobs = jobs_for(args)
+    started = time.perf_counter()
+    results = run_jobs(jobs, args.workers)
+    elapsed = time.perf_counter() - started
+    estimate = elapsed * (FULL_STREAMS * FULL_SENTENCES) / (args.streams * args.sentences)
+    zh = sum(_is_zh(k, args.zh_share) for k in range(args.streams))
+    rows = []
+    for r in results:
+        rows.append([r["name"], r["topic_recall"], r["aspect_recall"], r["correct_share"], r["cost_usd"],
+                     r["board_cost_usd"], r["calls"], r["latency_sum_s"] / 3600.0,
+                     _maybe(r["wall_s"], 1 / 3600.0), _maybe(r["hidden"], 1.0, "x"), r["cpu_s"],
+                     _maybe(r["cpu_per_wall"], 1.0)])
+    header = ["configuration", "topic recall", "aspect recall", "role calls right", "cost USD", "board USD", "calls",
+              "Σ model latency h", "wall h", "hidden", "CPU s", "CPU/wall"]
+    rl = next((r.get("rl_caller") for r in results if r.get("rl_caller")), None)
+    clock = ("virtual clock (deterministic; code takes no time)" if args.clock == "virtual"
+             else f"real clock, latencies slept at {args.time_scale:g}")
+    lines = [
+        f"Scale: {args.streams} concurrent streams ({args.streams - zh} EN, {zh} ZH) x {args.sentences:,} sentences, "
+        f"simulated pool, {clock}, seed {args.seed}" + (f"; Role-RL caller: {rl}" if rl else ""),
+        "",
+        md_table(header, rows),
+        "",
+        "Σ model latency: every call's nominal latency (judges included). wall: the run's wall time at nominal "
+        "latencies" + (" (the virtual clock's elapsed time: latency-bound, CPU-free)" if args.clock == "virtual"
+                       else " (real elapsed / time scale: CPU time is scaled up too)")
+        + ". hidden = Σ latency / wall: calls waited on at once, on average. CPU s: this process's CPU time for "
+        "the run (litellm, gateway, pipeline, simulated pool); CPU/wall: cores one process would need to keep "
+        "up at nominal latencies.",
+        f"Run time {elapsed:.0f} s with {args.workers} worker process(es); the full size "
+        f"({FULL_STREAMS} x {FULL_SENTENCES:,}) would take about {estimate / 60:.0f} min at the same rate.",
+    ]
+    for r in results:
+        if r["kind"] != "rl":
+            continue
+        learning = [f"{key.replace('_', ' ')} {r[key]:,.4g}" for key in (
+            "exploration_calls", "exploration_cost_usd", "audited_calls", "corrections", "assignment_changes")
+            if key in r]
+        lines.append(f"{r['name']}: board calls {r['board_calls']:,}, " + ", ".join(learning))
+        for lang, a in (r.get("final_assignment") or {}).items():
+            lines.append(f"{r['name']} final assignment ({lang}): " + ", ".join(f"{k}={v}" for k, v in a.items()))
+    payload = {
+        "benchmark": "scale", "streams": args.streams, "sentences": args.sentences, "zh_streams": zh,
+        "time_scale": args.time_scale, "clock": args.clock, "seed": args.seed, "workers": args.workers,
+        "elapsed_s": elapsed, "full_size_estimate_s": estimate,
+        "configurations": {r["name"]: {k: v for k, v in r.items() if k not in _BULKY} for r in results},
+    }
+    if args.plots:
+        payload["plots"] = plots(results, args.plots)
+        lines.append("plots: " + ", ".join(payload["plots"]))
+    emit(args, "\n".join(lines), payload)
+    return 0
+
+
+_BULKY = ("latencies_s", "curve_correct", "curve_cost")
+
+
+def _maybe(value: float | None, scale: float, suffix: str = "") -> Any:
+    if value is None:
+        return "—"
+    return f"{value * scale:.1f}{suffix}" if suffix else value * scale
+
+
+def _is_zh(k: int, share: float) -> bool:
+    """Stream ``k`` is Chinese: spreads ``share`` of the streams evenly (0.5: every second one)."""
+    return math.floor((k + 1) * share) > math.floor(k * share)
+
+
+def plots(results: list[dict[str, Any]], folder: str) -> list[str]:
+    """Recall against cost (one point per configuration), learning curves, latency histograms."""
+    from olp.bench.plots import latency_histograms, learning_curves, recall_cost_plot
+
+    configs = {r["name"]: r for r in results}
+    out = [
+        recall_cost_plot(configs, "topic_recall", f"{folder}/scale-topic-recall-cost.png",
+                         "Scale: topic recall vs cost (simulated pool)"),
+        recall_cost_plot(configs, "aspect_recall", f"{folder}/scale-aspect-recall-cost.png",
+                         "Scale: aspect recall vs cost (simulated pool)"),
+        learning_curves({r["name"]: _running(r["curve_correct"]) for r in results},
+                        f"{folder}/scale-learning-correct.png", "Share of role calls answered right (running mean)",
+                        "right share"),
+        _cost_curves(results, f"{folder}/scale-learning-cost.png"),
+    ]
+    for r in results:
+        if r["kind"] != "model":
+            slug = r["name"].lower().replace(" ", "-").replace("(", "").replace(")", "")
+            ms = {role: [1000.0 * x for x in v] for role, v in r["latencies_s"].items()}
+            out.append(latency_histograms(ms, f"{folder}/scale-latency-{slug}.png",
+                                          f"{r['name']}: nominal call latency per role (ms)"))
+    return out
+
+
+def _cost_curves(results: list[dict[str, Any]], path: str) -> str:
+    """Cost per chunk index of the adaptive configurations, as a multiple of the oracle's when it ran (streams of
+    different lengths and languages end at different chunk indices; the ratio removes that)."""
+    from olp.bench.plots import learning_curves
+
+    oracle = next((r["curve_cost"] for r in results if r["kind"] == "oracle"), None)
+    chosen = [r for r in results if r["kind"] in ("rl", "best")]
+    if oracle is None:
+        return learning_curves({r["name"]: r["curve_cost"] for r in chosen}, path,
+                               "Cost per chunk index, all streams (USD)", "USD")
+    curves = {r["name"]: [c / o for c, o in zip(r["curve_cost"], oracle) if o > 0] for r in chosen}
+    return learning_curves(curves, path, "Cost per chunk index, as a multiple of the oracle's", "cost / oracle cost")
+
+
+def _running(values: list[float]) -> list[float]:
+    out, total = [], 0.0
+    for i, v in enumerate(values, 1):
+        total += v
+        out.append(total / i)
+    return out
