@@ -498,6 +498,7 @@ async def _run(job: Job, sim, streams: list) -> dict[str, Any]:
         "latencies_s": by_role,
         "curve_correct": [trace.by_chunk[c][0] / max(1, trace.by_chunk[c][1]) for c in chunks],
         "curve_cost": [trace.by_chunk[c][2] for c in chunks],
+        "curve_calls": [trace.by_chunk[c][1] for c in chunks],
     }
     if learner is not None:  # what the manager would use now, in the last context seen in each language
         out.update(learner.summary(trace.contexts))
@@ -617,7 +618,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-_BULKY = ("latencies_s", "curve_correct", "curve_cost")
+_BULKY = ("latencies_s", "curve_correct", "curve_cost", "curve_calls")
 
 
 def _maybe(value: float | None, scale: float, suffix: str = "") -> Any:
@@ -665,7 +666,10 @@ def _cost_curves(results: list[dict[str, Any]], path: str) -> str:
     if oracle is None:
         return learning_curves({r["name"]: r["curve_cost"] for r in chosen}, path,
                                "Cost per chunk index, all streams (USD)", "USD")
-    curves = {r["name"]: [c / o for c, o in zip(r["curve_cost"], oracle) if o > 0] for r in chosen}
+    # the last chunk indices are reached by a few long streams only: keep those most streams reach
+    calls = next(r["curve_calls"] for r in results if r["kind"] == "oracle")
+    keep = next((i for i, n in enumerate(calls) if n < 0.5 * max(calls)), len(calls))
+    curves = {r["name"]: [c / o for c, o in zip(r["curve_cost"][:keep], oracle[:keep]) if o > 0] for r in chosen}
     return learning_curves(curves, path, "Cost per chunk index, as a multiple of the oracle's", "cost / oracle cost")
 
 

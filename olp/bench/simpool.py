@@ -26,11 +26,13 @@ Correlation: **assumption.** With probability ``correlation`` (default 0.5) a ca
 is decided by one shared "difficulty" draw (a hard prompt is hard for all), otherwise by the model's own draw.
 Either way each model is right with exactly its accuracy.
 
-The board: a prompt that quotes a role prompt and an answer (the paper's judge prompt, ``judge_messages``) gets
-a **truthful verdict** from the gold labels (the recorded judgments are the calibration's ground truth):
-``Both content and format are correct!``, or ``No, they are wrong. Correct answer: <answer>`` where the
-correction is the judge model's own answer to the role prompt, so it is right with the judge's accuracy in that
-role (a board is no oracle). The ledger marks a judge call ``correct`` when its verdict was "correct".
+The board: a judge prompt gets a **truthful verdict** from the gold labels (the recorded judgments are the
+calibration's ground truth), and when the answer is wrong a correction that is the judge model's own answer to
+the role prompt, right with the judge's accuracy in that role (a board is no oracle; it never offers the very
+answer it rejects). Two prompt styles are understood: ``role_rl.board``'s payload ``{"task": "judge", "role",
+"input", "answer"}``, answered ``{"correct": true}`` or ``{"correct": false, "corrected": ...}``; and the paper's
+text prompt quoting the role prompt (``judge_messages``), answered ``Both content and format are correct!`` or
+``No, they are wrong. Correct answer: ...``. The ledger marks a judge call ``correct`` when its verdict was.
 """
 
 from __future__ import annotations
@@ -38,12 +40,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import math
 import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from olp.evaluation.cost import PAPER_PRICES
 from olp.poolfile import ModelSpec, PoolConfig
 from olp.roles.base import PAYLOAD_CLOSE, PAYLOAD_OPEN, extract_json, extract_payload
 from olp.roles.topic_finder import base_name
@@ -61,15 +63,8 @@ MODELS: tuple[str, ...] = (
     "claude-3-opus-20240229",
 )
 
-#: USD per million (input, output) tokens, from the authors' code.
-PRICES_PER_M: dict[str, tuple[float, float]] = {
-    "llama3-8b-8192": (0.08, 0.08),
-    "mixtral-8x7b-32768": (0.7, 0.7),
-    "command-r": (0.5, 1.5),
-    "gpt-4o-2024-05-13": (5.0, 15.0),
-    "gemini-1.5-pro": (7.0, 21.0),
-    "claude-3-opus-20240229": (15.0, 75.0),
-}
+#: USD per million (input, output) tokens, from the authors' code (the one table: ``olp.evaluation.cost``).
+PRICES_PER_M: dict[str, tuple[float, float]] = {m: PAPER_PRICES[m] for m in MODELS}
 
 #: The four recorded roles, in the order of the recorded entries.
 RECORDED_ROLES: tuple[str, ...] = ("topic_finder", "topic_locator", "relationship_checker", "content_organizer")
@@ -399,7 +394,7 @@ def _finder(sim: SimPool, p: dict) -> dict:
     return {"topics": [x.topic for x in sim._chunk_products(_ids(p["sentences"]))]}
 
 
-def _locator(sim: SimPool, p: dict) -> dict | str:
+def _locator(sim: SimPool, p: dict) -> dict:
     ids = _ids(p["sentences"])
     prod = sim._resolve(p["topic"], ids)
     inside = [i for i in ids if prod is not None and sim._product.get(i) is prod]
@@ -726,8 +721,3 @@ def accuracy_table_md(accuracy: dict[str, dict[str, float]] | None = None) -> st
         ttft, tps = LATENCY[m]
         lines.append(f"| {m} | {cells} | {p_in:g} | {p_out:g} | {ttft:g} | {tps:g} |")
     return "\n".join(lines)
-
-
-def mean_accuracy(model: str, accuracy: dict[str, dict[str, float]] | None = None) -> float:
-    acc = (accuracy or ACCURACY)[model]
-    return math.fsum(acc.values()) / len(acc)
