@@ -33,7 +33,7 @@ from fake_llm import ScriptedLLM, pool_yaml  # noqa: E402
 from olp_harness import Worker, base_env, free_port, run_script, wait_for  # noqa: E402
 
 CHUNK = 20
-IDLE_S = 5.0
+IDLE_S = 2.0
 
 
 async def run_once(broker: str, n_streams: int, n_sentences: int, rate: float, workers: list[Worker],
@@ -70,14 +70,20 @@ async def run_once(broker: str, n_streams: int, n_sentences: int, rate: float, w
 
     first_sent = time.time()
     feeders = asyncio.ensure_future(asyncio.gather(*(feed(s, sents) for s, sents in streams.items())))
-    # The stream is over when everything was sent and no new document came for IDLE_S seconds (the last
-    # sentences may be chit-chat that belongs to no document, so "the last id arrived" is no end signal).
-    ttd, seen, last_doc, all_sent = [], set(), first_sent, None
-    deadline = time.monotonic() + n_sentences / rate + 300
+    # Done when the workers consumed every sentence and acknowledged every message (lag 0: a message is
+    # acknowledged only after its documents were delivered), and the consumer then stays idle for a moment.
+    total = n_streams * n_sentences
+    ttd, seen, last_doc, drained_at, next_check = [], set(), first_sent, None, 0.0
+    deadline = time.monotonic() + n_sentences / rate + 600
     while time.monotonic() < deadline:
-        if all_sent is None and feeders.done():
-            all_sent = time.time()
-        if all_sent is not None and time.time() - max(last_doc, all_sent) > IDLE_S:
+        now = time.time()
+        if drained_at is None and feeders.done() and now >= next_check:
+            next_check = now + 0.5
+            if sum(w.metric("olp_sentences_total") for w in workers) >= total and sum(
+                w.metric("olp_consumer_lag") for w in workers
+            ) == 0:
+                drained_at = now
+        if drained_at is not None and now - max(last_doc, drained_at) > IDLE_S:
             break
         batches = await consumer.getmany(timeout_ms=200)
         now = time.time()
@@ -92,9 +98,8 @@ async def run_once(broker: str, n_streams: int, n_sentences: int, rate: float, w
     await feeders
     await producer.stop()
     await consumer.stop()
-    if not ttd:
-        raise SystemExit("no document arrived")
-    total = n_streams * n_sentences
+    if drained_at is None:
+        raise SystemExit("the workers did not finish in time")
     return {
         "streams": n_streams,
         "sentences": total,

@@ -1,0 +1,228 @@
+"""The faust app of ``olp worker``: transcripts in, topic documents out, per-stream state in a changelog table.
+
+Kept thin: the agent hands every message to an ``OrderedDispatcher`` (streams in parallel, each in order)
+whose work is ``StreamProcessor.handle`` (the pipeline) plus the Kafka side effects, in an order that keeps
+at-least-once delivery honest: documents are delivered before the state saying "applied" is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import shutil
+import tempfile
+import types
+import weakref
+from typing import Any
+
+from olp.metrics import PrometheusObserver
+from olp.observer import Observer
+from olp.stream.backfill import SideEvent, read_range, watermark_key
+from olp.stream.dispatch import OrderedDispatcher
+from olp.stream.messages import BadMessage, dead_letter, encode_json, parse_key, parse_value
+from olp.stream.processor import PipelineFactory, StreamProcessor
+from olp.stream.settings import WorkerSettings, bootstrap
+
+log = logging.getLogger(__name__)
+
+LAG_INTERVAL_S = 1.0
+
+
+def pipeline_factory(settings: WorkerSettings) -> PipelineFactory:
+    """Builds each stream's pipeline the way ``olp run`` does, from the worker's pool, profile and chunk size."""
+    from olp.pipeline import build_pipeline
+    from olp.profiles import get_profile
+    from olp.settings import PipelineSettings
+
+    def make(stream: str, profile_name: str, observer: Observer):
+        profile = get_profile(profile_name)
+        chunk = settings.chunk_size or profile.chunk_size
+        pipe_settings = PipelineSettings(chunk_size=chunk, max_carry=max(1, chunk // 2))
+        return build_pipeline(stream, profile, settings.pool, pipe_settings, observer, manager=settings.manager)
+
+    return make
+
+
+def create_app(
+    settings: WorkerSettings,
+    observer: Observer | None = None,
+    make_pipeline: PipelineFactory | None = None,
+) -> Any:
+    """The faust app (nothing connects until it starts; ``agent.test_context()`` runs it without a broker)."""
+    import faust
+    from faust.streams import _current_event
+
+    app = faust.App(
+        settings.group,
+        broker=f"kafka://{bootstrap(settings.broker)}",
+        store="memory://",
+        datadir=settings.datadir or _scratch_dir(),
+        topic_partitions=settings.partitions,
+        processing_guarantee="exactly_once" if settings.exactly_once else "at_least_once",
+        web_enabled=False,
+        autodiscover=False,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=max(0.5, settings.session_timeout_s / 10),
+        stream_recovery_delay=0.1,  # faust's default waits 3 s after every rebalance before processing
+        # No standby replicas: a partition that moves is restored from its changelog, not promoted from a
+        # standby copy, which was seen to miss the last writes of a worker that just left (lost sentences).
+        table_standby_replicas=0,
+    )
+    topics = settings.topics
+    raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
+    transcripts = app.topic(topics.transcripts, partitions=settings.partitions, **raw)
+    documents = app.topic(topics.documents, **raw)
+    assignments = app.topic(topics.assignments, **raw)
+    dead_letters = app.topic(topics.dead_letters, **raw)
+    # Key = the stream id as sent (bytes); value = the processor's saved state (JSON).
+    # key_type=bytes makes the changelog keys raw; values (no value_type) are JSON.
+    state = app.Table("stream-state", partitions=settings.partitions, key_type=bytes)
+    processor = StreamProcessor(
+        make_pipeline or pipeline_factory(settings), observer=observer, default_profile=settings.profile
+    )
+    acked: dict[Any, int] = {}  # partition -> last acknowledged offset, for the lag metric
+
+    async def work(event: Any) -> None:
+        # Table writes and (with exactly_once) transactional sends find their partition through the current event;
+        # a message read back (SideEvent) is no faust event, and needs none (read-back is off with exactly_once).
+        _current_event.set(None if isinstance(event, SideEvent) else weakref.ref(event))
+        msg = event.message
+        try:
+            stream = parse_key(msg.key)
+            parsed = parse_value(msg.value)
+        except BadMessage as exc:
+            await _deliver(await dead_letters.send(key=msg.key, value=_dead(str(exc), msg)))
+            return
+        outcome = await processor.handle(stream, parsed, msg.offset, state.get(msg.key))
+        if outcome.dead_letter:
+            await _deliver(await dead_letters.send(key=msg.key, value=_dead(outcome.dead_letter, msg)))
+        sent = [await documents.send(key=msg.key, value=encode_json(d.to_dict())) for d in outcome.documents]
+        await asyncio.gather(*(_deliver(f) for f in sent))
+        for item in outcome.assignments:
+            await assignments.send(key=msg.key, value=encode_json(item))
+        if outcome.state is not None:  # only now: a crash before this replays the message
+            await save_state(msg.key, outcome.state, msg.partition)
+
+    async def save_state(key: bytes, value: dict[str, Any], partition: int) -> None:
+        # ``state[key] = value`` would leave the changelog write in faust's producer buffer, and the flush
+        # before an offset commit gives up after 0.1 s under load: the commit could overtake the state, and a
+        # restart would then skip messages the saved state never saw. So write it and wait for the broker.
+        state.data[key] = value
+        await _deliver(state.send_changelog(partition, key, value))
+
+    ours: set[tuple[Any, int]] = set()  # the message being acknowledged by us right now
+
+    def ack(event: Any) -> None:
+        msg = event.message
+        acked[msg.tp] = msg.offset
+        ours.add((msg.tp, msg.offset))
+        try:
+            event.ack()
+        finally:
+            ours.discard((msg.tp, msg.offset))
+
+    # faust acknowledges, on its own, messages it drops while a rebalance or shutdown stops the flow; its last
+    # commit then moves the offset past messages no agent ever processed, and the next owner of the partition
+    # never sees them (seen: the first sentences of a stream lost when a worker left). Only acknowledgements
+    # made by ``ack`` above count; dropped messages stay uncommitted and are read again.
+    consumer = app.consumer
+    faust_ack = consumer.ack
+
+    def ack_only_ours(message: Any) -> bool:
+        if (message.tp, message.offset) not in ours:
+            return False
+        return faust_ack(message)
+
+    consumer.ack = ack_only_ours
+
+    def on_error(exc: BaseException) -> None:
+        # A message that failed outside the pipeline (Kafka itself) cannot be skipped: stop, and let the
+        # restarted worker replay it.
+        asyncio.ensure_future(app.crash(exc))
+
+    dispatcher = OrderedDispatcher(work, ack, limit=settings.max_in_flight, on_error=on_error)
+
+    generations: dict[Any, int] = {}  # partition -> consumer generation of the last message taken from it
+
+    @app.agent(transcripts, name="olp-organize")
+    async def organize(stream: Any) -> None:
+        async for event in stream.noack().events():
+            msg = event.message
+            if generations.get(msg.tp) != msg.generation_id:  # first message of a new assignment
+                generations[msg.tp] = msg.generation_id
+                for missed in await backfill(msg):
+                    await dispatcher.submit((msg.partition, missed.message.key), msg.partition, missed)
+            await dispatcher.submit((msg.partition, msg.key), msg.partition, event)
+
+    async def backfill(msg: Any) -> list[Any]:
+        if settings.exactly_once:
+            return []  # Kafka transactions commit the offsets with the outputs; nothing to read back
+        mark = state.get(watermark_key(msg.partition))
+        start = mark["offset"] + 1 if mark else 0
+        if msg.offset <= start:
+            return []
+        missed = await read_range(bootstrap(settings.broker), msg.tp, start, msg.offset)
+        if missed:
+            log.warning("partition %s[%d] starts at %d; reading back %d earlier messages from %d",
+                        msg.topic, msg.partition, msg.offset, len(missed), start)
+        return missed
+
+    written: dict[Any, int] = {}
+
+    def save_watermarks(mine: list[Any]) -> None:
+        # Every message up to acked[tp] is processed and its state delivered (acks go in offset order), so the
+        # watermark never runs ahead of the states in the changelog, which precede it in the same partition.
+        for tp in mine:
+            if tp in acked and written.get(tp) != acked[tp]:
+                key, value = watermark_key(tp.partition), {"offset": acked[tp]}
+                state.data[key] = value
+                state.send_changelog(tp.partition, key, value)
+                written[tp] = acked[tp]
+
+    @app.timer(LAG_INTERVAL_S)
+    async def report_lag() -> None:
+        mine = sorted(
+            (tp for tp in app.consumer.assignment() if tp.topic == topics.transcripts), key=lambda tp: tp.partition
+        )
+        save_watermarks(mine)
+        if not isinstance(observer, PrometheusObserver):
+            return
+        observer.set_assigned_partitions([tp.partition for tp in mine])
+        for tp in mine:
+            try:
+                end = app.consumer.highwater(tp)
+                # next offset to process: after the last acknowledged one, else where the consumer stands
+                at = acked[tp] + 1 if tp in acked else await app.consumer.position(tp)
+            except Exception:  # partition not fetched yet, or just revoked
+                continue
+            if end is not None and at is not None:
+                observer.set_consumer_lag(tp.topic, tp.partition, end - at)
+
+    app.olp_topics = types.SimpleNamespace(
+        transcripts=transcripts, documents=documents, assignments=assignments, dead_letters=dead_letters
+    )
+    app.olp_processor = processor  # for tests and diagnostics
+    app.olp_dispatcher = dispatcher
+    app.olp_agent = organize
+    app.olp_state = state
+    return app
+
+
+def _scratch_dir() -> str:
+    """A temporary directory for faust's local files (the state lives in Kafka), removed at exit."""
+    path = tempfile.mkdtemp(prefix="olp-worker-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+async def _deliver(fut: Any) -> None:
+    """Wait until Kafka has the message (faust's send returns a future of the broker's acknowledgement)."""
+    if asyncio.isfuture(fut) or hasattr(fut, "__await__"):
+        await fut
+
+
+def _dead(reason: str, msg: Any) -> bytes:
+    log.warning("dead letter from %s[%s]@%s: %s", msg.topic, msg.partition, msg.offset, reason)
+    return dead_letter(reason, msg.key, msg.value, msg.topic, msg.partition, msg.offset)

@@ -1,0 +1,77 @@
+"""Reads back transcript messages that a worker's consumer skipped, so every message reaches the pipeline.
+
+faust decides where a worker starts reading a partition it is given (the committed offset). In a rebalance
+that offset can already be past messages no worker processed: faust acknowledges messages it drops while the
+flow is stopped (seen when a worker left the group just as streams began: their first sentences were lost).
+So the worker keeps its own record, in the state table, of the last offset up to which every message of a
+partition was processed (the watermark), and when a partition's first message in a new assignment lies beyond
+it, reads the messages in between with a plain consumer and processes them first. Messages that were already
+applied are skipped by their stream's saved offset, so reading too much is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+WATERMARK_PREFIX = b"\x00olp-watermark:"  # cannot collide with a stream id (message keys are UTF-8 text)
+
+
+def watermark_key(partition: int) -> bytes:
+    return WATERMARK_PREFIX + str(partition).encode()
+
+
+@dataclass(slots=True)
+class SideMessage:
+    """A message read back by ``read_range``, shaped like the faust message fields the worker uses."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    tp: Any
+
+
+@dataclass(slots=True)
+class SideEvent:
+    """Wraps a read-back message like a faust event. Acknowledging it does nothing: the faust event that
+    follows it carries the offset to commit."""
+
+    message: SideMessage
+
+    def ack(self) -> bool:
+        return False
+
+
+async def read_range(bootstrap: str, tp: Any, start: int, end: int, timeout_s: float = 30.0) -> list[SideEvent]:
+    """The messages of ``tp`` with offsets in ``[start, end)``, in order (read without a consumer group)."""
+    import time
+
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    out: list[SideEvent] = []
+    try:
+        part = TopicPartition(tp.topic, tp.partition)
+        consumer.assign([part])
+        consumer.seek(part, start)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            batch = (await consumer.getmany(part, timeout_ms=500)).get(part, [])
+            for m in batch:
+                if m.offset >= end:
+                    return out
+                out.append(SideEvent(SideMessage(tp.topic, tp.partition, m.offset, m.key, m.value, tp)))
+            if await consumer.position(part) >= end:
+                return out
+        log.warning("reading back %s[%d] from %d timed out after %d messages", tp.topic, tp.partition, start, len(out))
+        return out
+    finally:
+        await consumer.stop()

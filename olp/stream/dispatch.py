@@ -1,0 +1,100 @@
+"""Many streams at once, each in order: one queue per stream, and acknowledgements in offset order.
+
+A worker reads one partition holding many streams. Processing them one message at a time would make every
+stream wait for the slowest model call of any other. Here each stream (message key) has its own queue and
+task, so streams progress concurrently while each stays in order. Kafka commits offsets, not messages, so a
+message is acknowledged only when it and every earlier message of its partition are done: a crash can then
+replay work, but never skip it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Entry:
+    item: Any
+    done: bool = False
+
+
+class OrderedDispatcher:
+    """Runs ``work(item)`` serially per key and concurrently across keys; calls ``ack(item)`` in submission
+    order per partition.
+
+    Args:
+        work: processes one item; its exceptions go to ``on_error`` and the item is not acknowledged.
+        ack: called once per item, in submission order within its partition, after the item and all earlier
+            items of that partition are done.
+        limit: at most this many items submitted and not yet acknowledged (``submit`` waits beyond it).
+        on_error: told when ``work`` raised (the worker should stop: at-least-once forbids skipping the item).
+    """
+
+    def __init__(
+        self,
+        work: Callable[[Any], Awaitable[None]],
+        ack: Callable[[Any], None],
+        limit: int = 1000,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.work, self.ack, self.on_error = work, ack, on_error
+        self._slots = asyncio.Semaphore(limit)
+        self._queues: dict[Hashable, deque[_Entry]] = {}
+        self._tasks: dict[Hashable, asyncio.Task] = {}
+        self._pending: dict[Hashable, deque[_Entry]] = {}  # per partition, in submission order
+        self.failed: BaseException | None = None
+
+    @property
+    def in_flight(self) -> int:
+        return sum(len(q) for q in self._pending.values())
+
+    async def submit(self, key: Hashable, partition: Hashable, item: Any) -> None:
+        """Queue ``item`` behind the earlier items of ``key``; waits while ``limit`` items are in flight."""
+        if self.failed is not None:
+            raise RuntimeError("an earlier message failed; the worker must restart") from self.failed
+        await self._slots.acquire()
+        entry = _Entry(item)
+        self._pending.setdefault(partition, deque()).append(entry)
+        self._queues.setdefault(key, deque()).append(entry)
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.create_task(self._drain(key, partition), name=f"olp-stream-{key!r}")
+
+    async def join(self) -> None:
+        """Wait until every submitted item is processed (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    async def _drain(self, key: Hashable, partition: Hashable) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                entry = queue[0]
+                try:
+                    await self.work(entry.item)
+                except Exception as exc:
+                    self.failed = exc
+                    log.exception("processing failed; no later message of this partition will be acknowledged")
+                    if self.on_error is not None:
+                        self.on_error(exc)
+                    return
+                queue.popleft()
+                entry.done = True
+                self._ack_ready(partition)
+        finally:
+            if not queue:
+                self._queues.pop(key, None)
+            self._tasks.pop(key, None)
+
+    def _ack_ready(self, partition: Hashable) -> None:
+        pending = self._pending[partition]
+        while pending and pending[0].done:
+            entry = pending.popleft()
+            self._slots.release()
+            self.ack(entry.item)

@@ -1,0 +1,59 @@
+"""Small aiokafka helpers shared by the worker, ``olp produce`` and ``olp consume``: reach the broker, and
+create the topics olp uses when they are missing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+
+from olp.errors import ConfigError
+from olp.stream.settings import Topics, bootstrap, parse_broker
+
+
+def check_reachable(broker: str, timeout_s: float = 3.0) -> str:
+    """Return the bootstrap address if something accepts connections there; else a ConfigError saying what to do."""
+    host, port = parse_broker(broker)
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot reach the Kafka broker at {host}:{port} ({exc.strerror or exc}); "
+            "start one with scripts/kafka-dev start, or point --broker / OLP_BROKER at yours"
+        ) from None
+    return bootstrap(broker)
+
+
+async def ensure_topics(broker: str, topics: Topics, partitions: int) -> int:
+    """Create olp's topics that do not exist yet; return the number of partitions of the transcripts topic.
+
+    New topics get ``partitions`` partitions and ``OLP_TOPIC_REPLICATION`` replicas (default 1, right for one
+    broker; on a production cluster create the topics yourself with the replication you need).
+    """
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+    replication = int(os.environ.get("OLP_TOPIC_REPLICATION", "1"))
+    admin = AIOKafkaAdminClient(bootstrap_servers=check_reachable(broker), request_timeout_ms=10_000)
+    try:
+        await admin.start()
+        names = [topics.transcripts, topics.documents, topics.assignments, topics.dead_letters]
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(n, partitions, replication) for n in names if n not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another worker or producer was quicker
+        for _ in range(50):  # creation is asynchronous on the broker: wait until the metadata shows them all
+            described = await admin.describe_topics(names)
+            counts = [len(d.get("partitions") or []) for d in described]
+            if len(counts) == len(names) and all(counts):
+                return counts[0]
+            await asyncio.sleep(0.1)
+        raise ConfigError(f"olp's topics have no partitions on the broker at {bootstrap(broker)}; is it healthy?")
+    except KafkaError as exc:
+        raise ConfigError(f"Kafka broker at {bootstrap(broker)} refused a topic request: {exc}") from None
+    finally:
+        await admin.close()

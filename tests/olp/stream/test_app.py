@@ -1,0 +1,105 @@
+"""The faust app without a broker (``agent.test_context()``): messages in, documents, dead letters and saved
+state out. Sends to Kafka are captured instead of delivered."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import types
+
+import pytest
+
+from olp.metrics import PrometheusObserver
+from olp.stream.app import create_app
+from olp.stream.settings import Topics, WorkerSettings
+
+
+@pytest.fixture
+async def app(make_pipeline):
+    settings = WorkerSettings(broker="kafka://127.0.0.1:1", topics=Topics(prefix=""), datadir=None)
+    observer = PrometheusObserver()
+    app = create_app(settings, observer=observer, make_pipeline=make_pipeline)
+    app.loop = asyncio.get_running_loop()  # pytest-asyncio runs each test on its own loop
+    app.sent = []
+    for name in ("documents", "assignments", "dead_letters"):
+        topic = getattr(app.olp_topics, name)
+
+        async def send(key=None, value=None, name=name):
+            app.sent.append((name, key, json.loads(value)))
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+
+        topic.send = send
+    app.changelog = []
+
+    def send_changelog(partition, key, value):
+        app.changelog.append((partition, key, value))
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    app.olp_state.send_changelog = send_changelog
+    app.observer = observer
+    yield app
+
+
+def sent(app, name):
+    return [(key, value) for topic, key, value in app.sent if topic == name]
+
+
+def msg(text=None, **fields):
+    return json.dumps({"text": text, **fields} if text is not None else fields).encode()
+
+
+async def test_documents_go_out_keyed_by_stream_in_order(app):
+    async with app.olp_agent.test_context() as agent:
+        for i in range(4):
+            await agent.put(key=b"a", value=msg(f"a{i}"))
+            await agent.put(key=b"b", value=msg(f"b{i}"))
+        await agent.put(key=b"a", value=msg(end=True))
+        await app.olp_dispatcher.join()
+    docs = sent(app, "documents")
+    assert [(k, d["key"], d["span"]) for k, d in docs if k == b"a"] == [(b"a", "a:0", [0, 2]), (b"a", "a:1", [3, 3])]
+    assert [d["key"] for k, d in docs if k == b"b"] == ["b:0"]  # b has not ended: its last sentence stays open
+    assert app.olp_state[b"a"]["ended"] is True
+    # every applied message's state went to the changelog (and was waited for) before its acknowledgement
+    assert [value["offset"] for _p, key, value in app.changelog if key == b"a"] == [0, 2, 4, 6, 8]
+    assert app.olp_state[b"b"]["pipeline"]["buffer"] == [[3, "b3", None]]
+    assert app.observer.registry.get_sample_value("olp_documents_total") == 3
+    assert app.observer.registry.get_sample_value("olp_sentences_total") == 8
+
+
+async def test_malformed_messages_go_to_the_dead_letter_topic_and_the_stream_goes_on(app):
+    async with app.olp_agent.test_context() as agent:
+        await agent.put(key=b"s", value=msg("one"))
+        await agent.put(key=b"s", value=b"{not json")
+        await agent.put(key=None, value=msg("no key"))
+        await agent.put(key=b"s", value=msg("two"))
+        await agent.put(key=b"s", value=msg("three"))
+        await app.olp_dispatcher.join()
+    dead = sent(app, "dead_letters")
+    assert [d["reason"] for _k, d in dead] == [
+        "value is not JSON (Expecting property name enclosed in double quotes at char 1)",
+        "message has no key: the key must be the stream id",
+    ]
+    assert dead[0][1]["value"] == "{not json"
+    assert [d["span"] for _k, d in sent(app, "documents")] == [[0, 2]]
+
+
+async def test_assignment_changes_are_published(app):
+    async with app.olp_agent.test_context() as agent:
+        await agent.put(key=b"s", value=msg("one"))
+        await app.olp_dispatcher.join()
+    [(key, change)] = sent(app, "assignments")
+    assert key == b"s" and change["role"] == "topic_finder" and change["model"] == "m1"
+
+
+async def test_messages_faust_drops_by_itself_are_not_acknowledged(app):
+    # During a rebalance or shutdown faust drops fetched messages and acknowledges them; committing those
+    # would lose them, so only the worker's own acknowledgements reach the consumer.
+    from faust.types import TP
+
+    dropped = types.SimpleNamespace(tp=TP("transcripts", 0), offset=5, topic="transcripts", acked=False)
+    assert app.consumer.ack(dropped) is False
+    assert dropped.acked is False
