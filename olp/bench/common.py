@@ -34,6 +34,7 @@ class Recorder(Observer):
         self.records: list[CallRecord] = []
         self.docs: list[dict[str, Any]] = []
         self.assignments: list[tuple[str, str]] = []
+        self.rewards: list[float] = []
 
     def on_call(self, record: CallRecord) -> None:
         self.records.append(record)
@@ -43,6 +44,9 @@ class Recorder(Observer):
 
     def on_assignment(self, role: str, model: str, previous: str | None, pool: list[str]) -> None:
         self.assignments.append((role, model))
+
+    def on_reward(self, role: str, model: str, reward: float) -> None:
+        self.rewards.append(reward)
 
 
 @dataclass
@@ -100,7 +104,8 @@ async def run_stream(
     for s in sentences:
         await pipe.feed(s)
     await pipe.flush()
-    return RunResult(rec.docs, rec.records, time.perf_counter() - wall, time.process_time() - cpu, len(sentences))
+    return RunResult(rec.docs, rec.records, time.perf_counter() - wall, time.process_time() - cpu, len(sentences),
+                     {"rewards": rec.rewards})
 
 
 def emit(args, table_md: str, payload: dict[str, Any]) -> None:
@@ -222,3 +227,29 @@ def cost_latency_summary(results: list[RunResult]) -> dict[str, Any]:
         "time_to_document_ms_p95": ttd.p95 if ttd else None,
         "wall_s": sum(r.wall_s for r in results),
     }
+
+
+def write_plots(plots_dir: str, bench: str, configs: dict[str, Any], runs: dict[str, list[RunResult]],
+                metric: str, title: str) -> list[str]:
+    """Recall (or similarity) against cost, latency histograms per role, and Role-RL learning curves."""
+    from olp.bench.plots import latency_histograms, learning_curves, recall_cost_plot
+
+    out = [recall_cost_plot(configs, metric, f"{plots_dir}/{bench}-recall-cost.png", title)]
+    for name, results in runs.items():
+        if name.startswith("all "):
+            lat: dict[str, list[float]] = {}
+            for res in results:
+                for r in res.records:
+                    lat.setdefault(r.role, []).append(r.latency_ms)
+            slug = name.split()[-1]
+            out.append(latency_histograms(lat, f"{plots_dir}/{bench}-latency-{slug}.png", f"{bench}: call latency, {name}"))
+    curves = {}
+    for name, results in runs.items():
+        rewards = [x for res in results for x in res.extra.get("rewards", [])]
+        if rewards:
+            window = max(1, len(rewards) // 50)
+            curves[name] = [sum(rewards[max(0, i - window + 1): i + 1]) / min(window, i + 1) for i in range(len(rewards))]
+    if curves:
+        out.append(learning_curves(curves, f"{plots_dir}/{bench}-learning.png", f"{bench}: Role-RL reward (running mean)",
+                                   "reward"))
+    return out

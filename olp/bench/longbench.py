@@ -27,8 +27,9 @@ def run(args: argparse.Namespace) -> int:
     stored = longbench_table()
     columns: dict[str, dict[str, float]] = {m: {s: stored[s][m] for s in settings} for m in longbench.METHODS}
     payload = {"benchmark": "longbench", "settings": settings, "stored_outputs": columns, "configurations": {}}
+    all_runs: dict[str, list] = {}
     for config in configurations(pool, args.manager or ["bandit"], whole_model=pool.assignment["topic_finder"]):
-        runs: list = []
+        runs: list = all_runs.setdefault(config.name, [])
         res = evaluate_longbench(predictor(config, pool, runs, args.chunk_size, args.seed))
         scores = {s: res[s]["similarity"] for s in settings}
         columns[config.name] = scores
@@ -41,9 +42,8 @@ def run(args: argparse.Namespace) -> int:
     table = "LongBench-OLP similarity ×100 (authors' metric); first rows: the authors' stored outputs\n\n"
     table += md_table(header, rows)
     if args.plots:
-        from olp.bench.plots import recall_cost_plot
+        from olp.bench.common import write_plots
 
-        recall_cost_plot(payload["configurations"], "mean_similarity", f"{args.plots}/longbench-similarity-cost.png",
-                         "LongBench-OLP: similarity vs cost")
+        write_plots(args.plots, "longbench", payload["configurations"], all_runs, "mean_similarity", "LongBench-OLP: similarity vs cost")
     emit(args, table, payload)
     return 0

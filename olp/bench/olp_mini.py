@@ -35,8 +35,9 @@ def run(args: argparse.Namespace) -> int:
     streams = [(lang, sid, sents) for lang in langs for sid, sents in olp_mini.iter_streams(lang, args.files)]
     payload = {"benchmark": "olp-mini", "files": [s[1] for s in streams], "configurations": {}}
     rows = []
+    all_runs: dict[str, list] = {}
     for config in configurations(pool, args.manager or ["bandit"], whole_model=None):
-        runs: list = []
+        runs: list = all_runs.setdefault(config.name, [])
         predict = predictor(config, pool, runs, args.chunk_size, args.seed)
         covered = total = topics = 0
         for lang, sid, sents in streams:
@@ -63,9 +64,8 @@ def run(args: argparse.Namespace) -> int:
     table = (f"OLP-MINI: {len(streams)} files ({', '.join(s[1] for s in streams)}); synthetic: {args.synthetic} x "
              f"{args.synthetic_sentences} sentences per language\n\n" + md_table(header, rows))
     if args.plots:
-        from olp.bench.plots import latency_histograms, recall_cost_plot
+        from olp.bench.common import write_plots
 
-        recall_cost_plot(payload["configurations"], "topic_recall", f"{args.plots}/olp-mini-recall-cost.png",
-                         "Synthetic live commerce: topic recall vs OLP-MINI cost")
+        write_plots(args.plots, "olp-mini", payload["configurations"], all_runs, "topic_recall", "Synthetic live commerce: topic recall vs OLP-MINI cost")
     emit(args, table, payload)
     return 0

@@ -47,7 +47,7 @@ def learning_curves(curves: Mapping[str, Sequence[float]], path: str, title: str
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, ys in curves.items():
         ax.plot(range(1, len(ys) + 1), list(ys), label=name)
-    ax.set_xlabel("chunk")
+    ax.set_xlabel("judged call")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)

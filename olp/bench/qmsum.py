@@ -25,8 +25,9 @@ def run(args: argparse.Namespace) -> int:
 
     pool = load_pool(args.pool)
     rows, payload = [], {"benchmark": "qmsum", "split": args.split, "configurations": {}}
+    all_runs: dict[str, list] = {}
     for config in configurations(pool, args.manager or ["bandit"], whole_model=pool.assignment["topic_finder"]):
-        runs: list = []
+        runs: list = all_runs.setdefault(config.name, [])
         res = evaluate_qmsum(predictor(config, pool, runs, args.chunk_size, args.seed), split=args.split,
                              limit=args.limit)
         summary = cost_latency_summary(runs)
@@ -39,10 +40,9 @@ def run(args: argparse.Namespace) -> int:
                      summary["cost_usd"], summary["calls"], summary["wall_s"]])
     table = md_table(["configuration", "topic recall", "macro recall", "topics", "cost USD", "calls", "wall s"], rows)
     if args.plots:
-        from olp.bench.plots import recall_cost_plot
+        from olp.bench.common import write_plots
 
-        recall_cost_plot(payload["configurations"], "topic_recall", f"{args.plots}/qmsum-recall-cost.png",
-                         f"QMSum {args.split}: topic recall vs cost")
+        write_plots(args.plots, "qmsum", payload["configurations"], all_runs, "topic_recall", f"QMSum {args.split}: topic recall vs cost")
     emit(args, f"QMSum {args.split}, {rows and payload['configurations'][rows[0][0]]['meetings']} meetings\n\n"
          + table, payload)
     return 0
