@@ -463,10 +463,12 @@ def build_pipeline(
     observer: Observer | None = None,
     caller: RoleCaller | None = None,
     manager: str | None = None,
+    checkpoint: dict[str, Any] | None = None,
 ) -> Pipeline:
     """A pipeline on the given pool file (None: the offline default pool of local engines).
 
     ``manager`` names a Role-RL manager (``qlearning``, ``bandit``, ``ppo``); None keeps the pool's fixed assignment.
+    ``checkpoint`` is an earlier Role-RL caller state: the manager continues with what it learned.
     """
     from olp.gateway import Gateway
     from olp.poolfile import load_pool
@@ -479,7 +481,8 @@ def build_pipeline(
         if manager:
             from role_rl.caller import build_rl_caller
 
-            caller = build_rl_caller(gateway, prof, manager, observer=observer, concurrency=settings.concurrency)
+            caller = build_rl_caller(gateway, prof, manager, observer=observer, concurrency=settings.concurrency,
+                                     checkpoint=checkpoint)
         else:
             caller = DirectCaller(gateway, prof, concurrency=settings.concurrency, observer=observer)
     return Pipeline(stream, prof, caller, settings, observer)

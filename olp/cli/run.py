@@ -24,6 +24,9 @@ def add_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=int, help="sentences per chunk (default: the profile's)")
     p.add_argument("--stream-id", help="stream id written into documents (default: the input file's stem)")
     p.add_argument("--manager", help="let Role-RL assign models online: qlearning, bandit or ppo")
+    p.add_argument("--checkpoint", help="with --manager: resume Role-RL from this JSON file if it exists, save to it at the end")
+    p.add_argument("--stats", default=".olp/pool-stats.json",
+                   help="observed latency per model, updated by this run and shown by `olp pool` (default %(default)s)")
     p.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on 127.0.0.1:PORT while running")
     p.add_argument("--metrics-host", default="127.0.0.1", help=argparse.SUPPRESS)
     p.add_argument("--quiet", action="store_true", help="no progress display")
@@ -61,7 +64,14 @@ async def _run(args: argparse.Namespace) -> int:
         metrics = PrometheusObserver()
         serve_metrics(metrics.registry, args.metrics_port, host=args.metrics_host)
         observers.add(metrics)
-    pipe = build_pipeline(stream, profile, args.pool, settings, observers, manager=args.manager)
+    checkpoint = _read_checkpoint(args.checkpoint) if args.checkpoint else None
+    if args.checkpoint and not args.manager:
+        raise ConfigError("--checkpoint needs --manager (it holds what a Role-RL manager learned)")
+    from role_rl.pool import PoolStats
+
+    stats = PoolStats.load(args.stats) if args.stats and Path(args.stats).is_file() else PoolStats()
+    observers.add(stats)
+    pipe = build_pipeline(stream, profile, args.pool, settings, observers, manager=args.manager, checkpoint=checkpoint)
     out = AtomicOutput(args.out)
     aspects = profile.aspect_labels
     try:
@@ -75,6 +85,11 @@ async def _run(args: argparse.Namespace) -> int:
         out.abort()
         raise
     out.commit()
+    if args.checkpoint:
+        _write_json(args.checkpoint, pipe.caller.state_dict())
+    if args.stats:
+        Path(args.stats).parent.mkdir(parents=True, exist_ok=True)
+        stats.save(args.stats)
     if not args.quiet:
         progress.console.print(progress.summary(), highlight=False)
     return 0
@@ -86,3 +101,29 @@ class _nothing:
 
     def __exit__(self, *exc):
         return None
+
+
+def _read_checkpoint(path: str) -> dict | None:
+    import json
+
+    p = Path(path)
+    if not p.exists():
+        return None
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        raise ConfigError(f"checkpoint {path!r} is not a readable JSON file") from None
+
+
+def _write_json(path: str, value: dict) -> None:
+    """Write atomically: a crash mid-write never leaves a half checkpoint."""
+    import json
+    import os
+    import tempfile
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(value, fh)
+    os.replace(tmp, target)

@@ -56,3 +56,18 @@ def test_stdin_and_role_rl_manager(shared_data):
     assert docs and all(d["stream"] == "stdin" for d in docs)
     used = {m for d in docs for m in d["models"].values()}
     assert used <= {"local-fast", "local-quality"} and len(used) == 2  # the manager explored both engines
+
+
+def test_role_rl_checkpoint_carries_learning_across_runs(tmp_path):
+    sample = os.path.join(os.path.dirname(__file__), "..", "..", "..", "olp", "samples", "live-commerce-en.txt")
+    ckpt, stats = tmp_path / "rl.json", tmp_path / "stats.json"
+    args = [sample, "--manager", "bandit", "--checkpoint", str(ckpt), "--stats", str(stats)]
+    olp_run(*args)
+    first = json.loads(ckpt.read_text())
+    olp_run(*args)
+    second = json.loads(ckpt.read_text())
+    assert second["usage"]["role_calls"] > first["usage"]["role_calls"]  # the second run resumed the first's state
+    assert json.loads(stats.read_text())  # observed latencies for `olp pool`
+    proc = subprocess.run([sys.executable, "-m", "olp", "run", sample, "--checkpoint", str(ckpt), "--quiet"],
+                          capture_output=True, text=True, env=ENV, timeout=120)
+    assert proc.returncode == 2 and "--checkpoint needs --manager" in proc.stderr
