@@ -45,7 +45,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from olp.evaluation.cost import PAPER_PRICES
 from olp.poolfile import ModelSpec, PoolConfig
 from olp.roles.base import PAYLOAD_CLOSE, PAYLOAD_OPEN, extract_json, extract_payload
 from olp.roles.topic_finder import base_name
@@ -53,21 +52,9 @@ from olp.types import ROLES
 
 PROVIDER = "olp-sim"
 
-#: The authors' pool, in their order (cheapest first).
-MODELS: tuple[str, ...] = (
-    "llama3-8b-8192",
-    "mixtral-8x7b-32768",
-    "command-r",
-    "gpt-4o-2024-05-13",
-    "gemini-1.5-pro",
-    "claude-3-opus-20240229",
-)
-
-#: USD per million (input, output) tokens, from the authors' code (the one table: ``olp.evaluation.cost``).
-PRICES_PER_M: dict[str, tuple[float, float]] = {m: PAPER_PRICES[m] for m in MODELS}
-
-#: The four recorded roles, in the order of the recorded entries.
-RECORDED_ROLES: tuple[str, ...] = ("topic_finder", "topic_locator", "relationship_checker", "content_organizer")
+# The authors' pool (cheapest first), its prices and the four recorded roles: one definition, in role_rl.replay.
+from role_rl.replay import MODELS, PRICES_PER_M  # noqa: E402
+from role_rl.replay import ROLES as RECORDED_ROLES  # noqa: E402
 
 #: Share of the 3 tasks x 2 judges with a positive recorded reward, per model and recorded role
 #: (finder, locator, checker, organizer); ``derive_accuracy()`` recomputes it from the recorded files.

@@ -31,15 +31,9 @@ class EngineInputError(BadInputError):
 
 
 def _as_int(v: Any) -> int | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, str) and re.fullmatch(r"\s*-?\d+\s*", v):
-        return int(v)
-    return None
+    from olp.roles.base import as_int
+
+    return as_int(v)
 
 
 def rows(value: Any) -> list[tuple[int, str]]:
