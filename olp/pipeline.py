@@ -197,10 +197,11 @@ class Pipeline:
         if ended is not None:
             ended.sentences = [s for s in ended.sentences if next_start is None or s.id < next_start]
             finished.insert(0, ended)
-        if still_open is not None and still_open.idle > self.settings.chunk_size:
+        went_idle = still_open is not None and still_open.idle > self.settings.chunk_size
+        if went_idle:
             finished.append(still_open)  # nothing new located for a whole chunk: the topic is over
             still_open = None
-        if still_open is None and finished and not final:
+        if still_open is None and finished and not final and not went_idle:
             # hold the chunk's last topic back (as the authors do): the next chunk may continue it,
             # e.g. the same product coming back with a new price after some chit-chat
             still_open = finished.pop()

@@ -178,3 +178,13 @@ async def test_no_sentence_lands_in_two_documents(scripted, seed):
     assert [d["topic_id"] for d in docs] == list(range(len(docs)))
     tagged = {s.id for s in transcript(plan) if "#" in s.text}
     assert tagged <= set(placed)  # every sentence that names a topic is in a document
+
+
+async def test_a_topic_followed_by_endless_chit_chat_is_finished(scripted):
+    pipe = make_pipeline(chunk=10, carry=4)
+    emitted = []
+    for s in transcript([("mug", 6), (None, 200)]):
+        emitted += [d.to_dict() for d in await pipe.feed(s)]
+    assert [d["topic"] for d in emitted] == ["mug"]  # left before the stream ended
+    assert emitted[0]["span"][1] < 100 + 6 + 30  # it took at most a couple of chunks of chit-chat
+    assert pipe.open is None or len(pipe.open.sentences) <= 10
