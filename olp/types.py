@@ -70,12 +70,12 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
 
-    def add(self, rec: CallRecord, share: float = 1.0) -> None:
-        self.cost_usd += rec.cost_usd * share
-        self.latency_ms += rec.latency_ms * share
+    def add(self, rec: CallRecord) -> None:
+        self.cost_usd += rec.cost_usd
+        self.latency_ms += rec.latency_ms
         self.calls += 1
-        self.input_tokens += int(round(rec.input_tokens * share))
-        self.output_tokens += int(round(rec.output_tokens * share))
+        self.input_tokens += rec.input_tokens
+        self.output_tokens += rec.output_tokens
 
     def merge(self, other: "Usage") -> None:
         self.cost_usd += other.cost_usd

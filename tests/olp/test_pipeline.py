@@ -188,3 +188,12 @@ async def test_a_topic_followed_by_endless_chit_chat_is_finished(scripted):
     assert [d["topic"] for d in emitted] == ["mug"]  # left before the stream ended
     assert emitted[0]["span"][1] < 100 + 6 + 30  # it took at most a couple of chunks of chit-chat
     assert pipe.open is None or len(pipe.open.sentences) <= 10
+
+
+async def test_run_consumes_an_async_stream(scripted):
+    async def live():
+        for s in transcript([("mug", 8), ("lamp", 8)]):
+            yield s
+
+    docs = [d.topic async for d in make_pipeline().run(live())]
+    assert docs == ["mug", "lamp"]
