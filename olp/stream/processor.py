@@ -117,7 +117,9 @@ class StreamProcessor:
 
     async def handle(self, stream: str, message: Message, offset: int, saved: dict[str, Any] | None) -> Outcome:
         """Apply the message at ``offset`` to ``stream`` whose saved state is ``saved``."""
-        if saved is not None and saved.get("offset", -1) >= offset:
+        live = self._live.get(stream)
+        applied = max(_offset(saved), -1 if live is None or live.offset is None else live.offset)
+        if applied >= offset:
             return Outcome(skipped=True)
         try:
             live = self._pipeline_for(stream, message, saved)
@@ -156,11 +158,19 @@ class StreamProcessor:
             self._live.pop(stream, None)
 
     def _pipeline_for(self, stream: str, message: Message, saved: dict[str, Any] | None) -> _Live:
-        saved_offset = None if saved is None else saved.get("offset")
         live = self._live.get(stream)
-        # Another worker may have moved the stream on since we last held its partition: trust the saved state.
-        if live is not None and live.offset == saved_offset:
+        # The newer of the two wins. A saved state ahead of the pipeline in memory means another worker moved the
+        # stream on while it held the partition. A saved state behind it is a stale read: while a rebalance
+        # restores the table from its changelog, faust replays older values of keys this worker is still
+        # writing, and may stop before the newest. Rebuilding from that would drop the sentences in between,
+        # which Kafka will not deliver again.
+        live_at = -1 if live is None or live.offset is None else live.offset
+        if live is not None and live_at >= _offset(saved):
+            if live_at > _offset(saved):
+                log.warning("stream %s: the saved state (offset %d) is behind the pipeline in memory (offset %d); "
+                            "keeping the pipeline", stream, _offset(saved), live_at)
             return live
+        saved_offset = None if saved is None else saved.get("offset")
         if saved is not None and saved.get("v") != STATE_VERSION:
             raise ValueError(f"saved state has version {saved.get('v')!r}; this worker reads version {STATE_VERSION}")
         profile = (saved or {}).get("profile") or (
@@ -183,6 +193,11 @@ class StreamProcessor:
                 f"sentence id {sid} is not above the last id {last} of stream {stream!r}"
             )
         return Sentence(sid, message.text, message.ts), None
+
+
+def _offset(saved: dict[str, Any] | None) -> int:
+    """The offset of the last message a saved state includes (-1: none)."""
+    return -1 if saved is None else saved.get("offset", -1)
 
 
 def _reason(exc: BaseException) -> str:

@@ -62,6 +62,25 @@ async def test_a_worker_that_lost_the_stream_reloads_the_state_another_worker_sa
     assert [d.span for d in docs] == [(3, 5)]  # a continued from b's state, not its own stale pipeline
 
 
+async def test_a_saved_state_read_behind_the_pipeline_does_not_rewind_the_stream(make_pipeline):
+    # While a rebalance restores the table from its changelog, faust replays older values of keys this worker
+    # is still writing: the state read for the next message can be older than the pipeline in memory, and the
+    # messages in between will not come again.
+    messages = [*texts(10), EndOfStream()]
+    whole, _ = await play(StreamProcessor(make_pipeline), {}, "s", messages)
+
+    proc, saved = StreamProcessor(make_pipeline), {}
+    before, _ = await play(proc, saved, "s", messages[:2])
+    stale = dict(saved)  # the table's value at offset 1
+    during, _ = await play(proc, saved, "s", messages[2:5], start=2)
+    redelivered = await proc.handle("s", messages[3], 3, stale["s"])  # the consumer went back to offset 3
+    assert redelivered.skipped and redelivered.dead_letter is None
+    after, _ = await play(proc, stale, "s", messages[5:], start=5)  # the table reads offset 1 from here on
+
+    got = {d.key: d.span for d in before + during + after}
+    assert got == {d.key: d.span for d in whole}  # every sentence once, split as without the rebalance
+
+
 async def test_an_id_that_goes_backwards_is_a_dead_letter(make_pipeline):
     proc, saved = StreamProcessor(make_pipeline), {}
     _, outcomes = await play(proc, saved, "s", [Utterance("a", id=5), Utterance("b", id=3)])
