@@ -145,28 +145,35 @@ def create_app(
     dispatcher = OrderedDispatcher(work, ack, limit=settings.max_in_flight, on_error=on_error)
 
     generations: dict[Any, int] = {}  # partition -> consumer generation of the last message taken from it
+    following: dict[Any, int] = {}  # partition -> offset after the last message taken from it
 
     @app.agent(transcripts, name="olp-organize")
     async def organize(stream: Any) -> None:
         async for event in stream.noack().events():
             msg = event.message
-            if generations.get(msg.tp) != msg.generation_id:  # first message of a new assignment
-                generations[msg.tp] = msg.generation_id
-                for missed in await backfill(msg):
-                    await dispatcher.submit((msg.partition, missed.message.key), msg.partition, missed)
+            for missed in await read_back(msg):
+                await dispatcher.submit((msg.partition, missed.message.key), msg.partition, missed)
+            following[msg.tp] = msg.offset + 1
             await dispatcher.submit((msg.partition, msg.key), msg.partition, event)
 
-    async def backfill(msg: Any) -> list[Any]:
-        if settings.exactly_once:
-            return []  # Kafka transactions commit the offsets with the outputs; nothing to read back
-        mark = state.get(watermark_key(msg.partition))
-        start = mark["offset"] + 1 if mark else 0
-        if msg.offset <= start:
+    async def read_back(msg: Any) -> list[Any]:
+        """The messages before ``msg`` that this worker should have been given and was not."""
+        if generations.get(msg.tp) != msg.generation_id:  # first message of a new assignment
+            generations[msg.tp] = msg.generation_id
+            mark = state.get(watermark_key(msg.partition))
+            start, why = (mark["offset"] + 1 if mark else 0), "starts at"
+        else:
+            # faust can drop fetched records within an assignment too (a batch cut short when its flow stops,
+            # records of a partition paused meanwhile) while the fetch position moves on past them.
+            start, why = following[msg.tp], "jumps to"
+        if msg.offset <= start or settings.exactly_once:
+            # With exactly_once the offsets commit in the transaction with the outputs, and a read-back message
+            # would have no transaction to join.
             return []
         missed = await read_range(bootstrap(settings.broker), msg.tp, start, msg.offset)
         if missed:
-            log.warning("partition %s[%d] starts at %d; reading back %d earlier messages from %d",
-                        msg.topic, msg.partition, msg.offset, len(missed), start)
+            log.warning("partition %s[%d] %s %d; reading back %d earlier messages from %d",
+                        msg.topic, msg.partition, why, msg.offset, len(missed), start)
         return missed
 
     written: dict[Any, int] = {}

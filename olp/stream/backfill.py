@@ -1,12 +1,19 @@
 """Reads back transcript messages that a worker's consumer skipped, so every message reaches the pipeline.
 
-faust decides where a worker starts reading a partition it is given (the committed offset). In a rebalance
-that offset can already be past messages no worker processed: faust acknowledges messages it drops while the
-flow is stopped (seen when a worker left the group just as streams began: their first sentences were lost).
+faust decides where a worker reads a partition, and it can move past messages no worker processed:
+
+* at the start of an assignment, the committed offset can already be past them: faust acknowledges messages it
+  drops while the flow is stopped (seen when a worker left the group just as streams began: their first
+  sentences were lost);
+* within an assignment, it drops records it has fetched (a batch cut short when the flow stops, records of a
+  partition paused meanwhile) while the fetch position moves on (seen after a takeover: offsets 25-45 of a
+  partition never reached the agent, and the moved stream's topic lost those sentences).
+
 So the worker keeps its own record, in the state table, of the last offset up to which every message of a
-partition was processed (the watermark), and when a partition's first message in a new assignment lies beyond
-it, reads the messages in between with a plain consumer and processes them first. Messages that were already
-applied are skipped by their stream's saved offset, so reading too much is harmless.
+partition was processed (the watermark), and remembers the offset after the last message it took from each
+partition. When a partition's first message in a new assignment lies beyond the watermark, or a later one
+beyond the message before it, the messages in between are read with a plain consumer and processed first.
+Messages that were already applied are skipped by their stream's saved offset, so reading too much is harmless.
 """
 
 from __future__ import annotations

@@ -92,11 +92,6 @@ def test_a_worker_killed_with_sigkill_and_restarted_loses_nothing(broker, start_
     assert len(docs) >= len(got)  # duplicates may come (at-least-once); the key tells them apart
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug: after a takeover the moved stream's topics are sometimes split differently from olp run "
-    "(seen in about 1 of 5 runs); the takeover itself happens. Tracked in issue 5's note.",
-)
 def test_when_one_of_two_workers_leaves_the_other_takes_over(broker, start_worker, prefix, tmp_path):
     first = start_worker(prefix)
     second = start_worker(prefix, wait_partitions=None)

@@ -103,3 +103,29 @@ async def test_messages_faust_drops_by_itself_are_not_acknowledged(app):
     dropped = types.SimpleNamespace(tp=TP("transcripts", 0), offset=5, topic="transcripts", acked=False)
     assert app.consumer.ack(dropped) is False
     assert dropped.acked is False
+
+
+async def test_messages_the_consumer_skips_are_read_back_in_order(app, monkeypatch):
+    # faust can drop fetched records within an assignment while its fetch position moves on past them (seen
+    # after a takeover: offsets 25-45 of a partition never reached the agent). The worker notices the jump in
+    # offsets and reads the skipped messages back from Kafka before going on.
+    from olp.stream import app as app_module
+    from olp.stream.backfill import SideEvent, SideMessage
+
+    log = {offset: msg(f"s{offset}") for offset in range(7)}
+    asked = []
+
+    async def read_range(bootstrap, tp, start, end, timeout_s=30.0):
+        asked.append((start, end))
+        return [SideEvent(SideMessage(tp.topic, tp.partition, o, b"s", log[o], tp)) for o in range(start, end)]
+
+    monkeypatch.setattr(app_module, "read_range", read_range)
+    async with app.olp_agent.test_context() as agent:
+        await agent.put(key=b"s", value=log[0])
+        agent.sent_offset = 4  # offsets 1-3 never reach the agent
+        for offset in (4, 5, 6):
+            await agent.put(key=b"s", value=log[offset])
+        await agent.put(key=b"s", value=msg(end=True))
+        await app.olp_dispatcher.join()
+    assert asked == [(1, 4)]
+    assert [d["span"] for _k, d in sent(app, "documents")] == [[0, 2], [3, 5], [6, 6]]
