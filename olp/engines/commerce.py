@@ -235,17 +235,53 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
         # the category noun ("wig") names the numbered products; it is not a product of its own
         mentions = [m for m in mentions if m.key != category]
 
+    primary = _introduced(texts, mentions, category) if numbered and not zh else {}
+
     products: dict[str, Product] = {}
     for m in mentions:
         p = products.setdefault(m.key, Product(m.key, m.label, m.idx))
         p.mentions.append(m.idx)
     _choose_labels(products, mentions, category)
+    for key, label in primary.items():
+        products[key].label = label
 
-    labels = _propagate(mentions, len(texts), quality)
-    _link_prices(texts, zh, quality, mentions, labels, products)
+    labels = _propagate(mentions, len(texts), quality, primary)
+    _link_prices(texts, zh, quality, mentions, labels, products, primary)
     for key, p in products.items():
         p.span = _span(labels, key, p, quality)
     return Analysis(products, labels, category)
+
+
+def _introduced(texts: list[str], mentions: list[Mention], category: str) -> dict[str, str]:
+    """Named products the host introduces in a stream that also calls products by number ("okay next let's talk
+    about this cast iron skillet" after "number two, the wool throw blanket"): products of their own, not props
+    of the numbered one. Their introducing mention weighs like a called number and names them.
+
+    Returns ``{product key: the name said when it was introduced}``."""
+    keys: dict[str, str] = {}
+    called = {m.idx for m in mentions if m.key.startswith("#")}
+    for m in mentions:
+        if m.key.startswith("#") or m.key == category or m.key in _ACCESSORY_KEYS:
+            continue
+        if any(i in called for i in range(m.idx - 2, m.idx + 3)):
+            continue  # said around a called number: it is that product's description
+        if _introduces(texts[m.idx], m):
+            keys.setdefault(m.key, m.label)
+            m.weight = max(m.weight, 3.0)
+    return keys
+
+
+def _introduces(text: str, m: Mention) -> bool:
+    """The mention follows an opening phrase closely: "let's talk about this cast iron skillet", not "flip her on.
+    she is glueless ... watch." (a cue, then the noun far later, as a verb)."""
+    words = T.en_words(text)
+    at = round(m.pos * max(1, len(words)))
+    joined = " ".join(words)
+    for cue in compile_phrases(EN_OPENING).finditer(joined):
+        after_cue = joined[: cue.end()].count(" ") + 1  # index of the first word after the cue
+        if 0 <= at - after_cue <= 6:
+            return True
+    return False
 
 
 def _drop_props(texts: list[str], zh: bool, mentions: list[Mention]) -> list[Mention]:
@@ -275,8 +311,9 @@ def _choose_labels(products: dict[str, Product], mentions: list[Mention], catego
             p.label = max(counts, key=lambda s: (counts[s] * (1 + 0.1 * len(s.split())), s))
 
 
-def _propagate(mentions: list[Mention], n: int, quality: bool) -> list[str | None]:
-    """The product each sentence is about: the latest mention (fast), or a decayed, sticky argmax (quality)."""
+def _propagate(mentions: list[Mention], n: int, quality: bool, primary: dict[str, str]) -> list[str | None]:
+    """The product each sentence is about: the latest mention (fast), or a decayed, sticky argmax (quality).
+    When products are called by number, other nouns count only if ``primary`` (introduced as products)."""
     labels: list[str | None] = [None] * n
     by_idx: dict[int, list[Mention]] = {}
     for m in mentions:
@@ -285,7 +322,7 @@ def _propagate(mentions: list[Mention], n: int, quality: bool) -> list[str | Non
     if not quality:
         numbered = any(x.key.startswith("#") for x in mentions)
         for i in range(n):
-            here = [m for m in by_idx.get(i, []) if m.key.startswith("#") or not numbered]
+            here = [m for m in by_idx.get(i, []) if m.key.startswith("#") or not numbered or m.key in primary]
             if here:  # the strongest mention of the sentence, the last one on a tie
                 current = max(reversed(here), key=lambda m: m.weight).key
             labels[i] = current
@@ -296,7 +333,7 @@ def _propagate(mentions: list[Mention], n: int, quality: bool) -> list[str | Non
         for k in scores:
             scores[k] *= 0.8
         for m in by_idx.get(i, []):
-            w = m.weight if m.key.startswith("#") or not numbered else m.weight * 0.3
+            w = m.weight if m.key.startswith("#") or not numbered or m.key in primary else m.weight * 0.3
             scores[m.key] = scores.get(m.key, 0.0) + w
         if scores:
             best = max(scores, key=lambda k: (scores[k], k))
@@ -306,7 +343,7 @@ def _propagate(mentions: list[Mention], n: int, quality: bool) -> list[str | Non
     return labels
 
 
-def _link_prices(texts, zh, quality, mentions, labels, products) -> None:
+def _link_prices(texts, zh, quality, mentions, labels, products, primary) -> None:
     for i, text in enumerate(texts):
         found = T.prices(text, zh)
         if not found:
@@ -334,7 +371,7 @@ def _link_prices(texts, zh, quality, mentions, labels, products) -> None:
                         w *= 0.5
                     if m.idx == i:  # said in the price's own sentence: before the price is the product's slot
                         w *= 4.0 if m.pos <= first_pos else 1.0
-                    if has_numbered and not m.key.startswith("#"):
+                    if has_numbered and not m.key.startswith("#") and m.key not in primary:
                         w *= 0.3  # numbered products are the ones on sale; other nouns are props and tools
                     if not zh and m.key in _ACCESSORY_KEYS:
                         w *= 0.3  # the hot comb and the conditioner the host uses on the wig

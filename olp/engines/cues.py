@@ -50,7 +50,8 @@ EN_PRODUCT_HEADS = frozenset(
     cap scarf belt gloves socks comb combs brush iron straightener dryer curler cream creams serum serums lotion
     cleanser toner mask masks lipstick lipsticks gloss palette foundation concealer mascara perfume fragrance
     shampoo conditioner oil soap tea teas coffee kit kits lamp blanket pillow mug bottle cup pan pot
-    knife phone case charger headphones earbuds speaker camera toy toys candle candles""".split()
+    knife phone case charger headphones earbuds speaker camera toy toys candle candles skillet skillets wok kettle
+    board boards blender toaster rug rugs towel towels sheets duvet quilt""".split()
 )
 
 #: Tools and accessories the host uses while showing the products: never the category of numbered products.
@@ -81,6 +82,7 @@ EN_OPENING = (
     "now let's", "this one is", "introducing", "first up", "we're about to get into", "going in with",
     "i'm gonna try on", "gonna try on", "throw on", "flip her on", "let me show you", "check out this",
     "up next", "coming up next", "let's talk about", "let's look at", "here we have", "our next",
+    "next product", "last product", "next item",
 )
 EN_URGING = (
     "buy now", "add to cart", "add it to", "click", "check out", "checkout", "shopping cart", "cart", "order",

@@ -268,7 +268,7 @@ def en_prices(text: str) -> list[Price]:
     """Prices in an English sentence: "$89", "eighty three bucks", "one hundred eleven dollars", "$ five"."""
     words = en_words(text)
     out: list[Price] = []
-    for num in en_numbers(words):
+    for num in _spoken_cents(words, en_numbers(words)):
         if not 0 < num.value <= 100000:
             continue
         before = words[num.start - 1] if num.start else ""
@@ -296,6 +296,33 @@ def en_prices(text: str) -> list[Price]:
     # "starting at one hundred, not even starting, going for one hundred eleven dollars": the restated price counts
     if any(p.strong and not p.discount for p in out):
         out = [p for p in out if p.strong]
+    return out
+
+
+def _spoken_cents(words: list[str], nums: list[Number]) -> list[Number]:
+    """Dollars and cents said apart: "twenty nine ninety nine" is 29.99, and so is "twenty nine dollars and
+    ninety nine cents" (the currency word then follows the cents)."""
+    out: list[Number] = []
+    i = 0
+    while i < len(nums):
+        num = nums[i]
+        nxt = nums[i + 1] if i + 1 < len(nums) else None
+        spoken = not re.fullmatch(r"[\d.,]+", words[num.start])
+        called = num.start > 0 and words[num.start - 1] in {"number", "no", "#"}  # "number thirteen eighty nine"
+        if (nxt is not None and spoken and not called and num.value == int(num.value) and 0 < num.value < 1000
+                and 0 < nxt.value < 100):
+            between = words[num.end : nxt.start]
+            if not between and nxt.value >= 10 and not re.fullmatch(r"[\d.,]+", words[nxt.start]):
+                out.append(Number(num.start, nxt.end, num.value + nxt.value / 100))
+                i += 2
+                continue
+            cents_after = words[nxt.end] if nxt.end < len(words) else ""
+            if between in (["dollars", "and"], ["dollars"], ["bucks", "and"]) and cents_after in {"cents", "cent"}:
+                out.append(Number(num.start, nxt.end + 1, num.value + nxt.value / 100))
+                i += 2
+                continue
+        out.append(num)
+        i += 1
     return out
 
 

@@ -44,6 +44,26 @@ def test_commerce_en_products_prices_and_spans(engine):
     assert spans == [(2, 5), (6, 9)]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_product_introduced_by_name_after_a_numbered_one_is_its_own_topic(engine):
+    # The bundled sample's shape: one product called by number, then the next introduced by name only.
+    rows = [
+        (1, "so moving on to number two we have the wool throw blanket"),
+        (2, "this blanket is so soft you guys feel how thick it is"),
+        (3, "the price tonight is forty five dollars"),
+        (4, "go go go add to cart"),
+        (5, "okay next let's talk about this cast iron skillet"),
+        (6, "it's a ten inch skillet and it comes pre seasoned"),
+        (7, "the price is twenty nine ninety nine tonight"),
+        (8, "click the cart button and check out now"),
+    ]
+    topics, spans = find_and_locate(engine, rows, "ecommerce-en")
+    assert len(topics) == 2, topics
+    assert "number 2" in topics[0] and "$45" in topics[0]
+    assert "skillet" in topics[1] and "$29.99" in topics[1]
+    assert spans == [(1, 4), (5, 8)]
+
+
 def test_commerce_zh_products_prices_and_spans_quality():
     topics, spans = find_and_locate("quality", COMMERCE_ZH, "ecommerce-zh")
     assert topics == ["碧螺春绿茶: 79元", "紫砂茶杯: 49元"]  # today's price, not the usual one

@@ -38,6 +38,14 @@ def test_english_prices_and_discounts():
     assert T.en_prices("sixteen inch, four hundred forty degrees") == []
 
 
+def test_dollars_and_cents_said_apart():
+    assert [p.surface for p in T.en_prices("the price is twenty nine ninety nine tonight")] == ["$29.99"]
+    assert [p.surface for p in T.en_prices("only nineteen dollars and ninety nine cents")] == ["$19.99"]
+    # a called number is not the dollars of a price said right after it
+    assert [p.surface for p in T.en_prices("go to number thirteen eighty nine dollars")] == ["$89"]
+    assert [p.surface for p in T.en_prices("she is going for two forty four dollars")] == ["$244"]
+
+
 def test_chinese_prices():
     assert [p.value for p in T.zh_prices("日常价一百二十九，今天直播间只要七十九块。")] == [129, 79]
     assert T.zh_prices("日常价一百二十九，今天直播间只要七十九块。")[0].regular
