@@ -71,3 +71,15 @@ def test_role_rl_checkpoint_carries_learning_across_runs(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "olp", "run", sample, "--checkpoint", str(ckpt), "--quiet"],
                           capture_output=True, text=True, env=ENV, timeout=120)
     assert proc.returncode == 2 and "--checkpoint needs --manager" in proc.stderr
+
+
+def test_the_bundled_sample_gives_one_document_per_product_with_its_price():
+    # README's first command: the sample show sells four products.
+    sample = os.path.join(os.path.dirname(__file__), "..", "..", "..", "olp", "samples", "live-commerce-en.txt")
+    docs, _ = olp_run(sample)
+    assert [d["topic"] for d in docs] == [
+        "coffee: $34", "blanket number 2: $45", "cast iron skillet: $29.99", "bamboo cutting board: $19",
+    ]
+    for d in docs:
+        validate_document(d)
+        assert d["aspects"]["Price"], d["topic"]  # each product's price sentences are filed under Price
