@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from olp.engines import text as T
 from olp.engines.cues import (
     EN_ACCESSORY_HEADS,
+    EN_INTRODUCING,
     EN_OPENING,
     ZH_OPENING,
     compile_phrases,
@@ -272,14 +273,14 @@ def _introduced(texts: list[str], mentions: list[Mention], category: str) -> dic
 
 
 def _introduces(text: str, m: Mention) -> bool:
-    """The mention follows an opening phrase closely: "let's talk about this cast iron skillet", not "flip her on.
-    she is glueless ... watch." (a cue, then the noun far later, as a verb)."""
-    words = T.en_words(text)
-    at = round(m.pos * max(1, len(words)))
-    joined = " ".join(words)
-    for cue in compile_phrases(EN_OPENING).finditer(joined):
-        after_cue = joined[: cue.end()].count(" ") + 1  # index of the first word after the cue
-        if 0 <= at - after_cue <= 6:
+    """The mention closely follows a phrase that introduces the next product, in the same sentence: "let's talk
+    about this cast iron skillet", "the last product tonight is the bamboo cutting board"; not "get into her.
+    she's a five by five closure" (a wig's feature) or "flip her on ... watch." (a verb)."""
+    lowered = text.lower()
+    head = m.label.split()[-1]
+    for cue in compile_phrases(EN_INTRODUCING).finditer(lowered):
+        clause = re.split(r"[.!?]", lowered[cue.end() : cue.end() + 80], maxsplit=1)[0]
+        if head in T.en_words(clause)[:7]:
             return True
     return False
 

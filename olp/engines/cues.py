@@ -84,6 +84,13 @@ EN_OPENING = (
     "up next", "coming up next", "let's talk about", "let's look at", "here we have", "our next",
     "next product", "last product", "next item",
 )
+#: Phrases that introduce the next product by name ("let's talk about this cast iron skillet"): a subset of the
+#: opening cues without the ones a host says about the product already on show ("flip her on", "get into her").
+EN_INTRODUCING = (
+    "next up", "up next", "coming up next", "first up", "let's talk about", "let's look at", "here we have",
+    "introducing", "our next", "next product", "last product", "next item", "moving on to", "move on to",
+    "check out this", "let me show you",
+)
 EN_URGING = (
     "buy now", "add to cart", "add it to", "click", "check out", "checkout", "shopping cart", "cart", "order",
     "grab", "hurry", "don't miss", "do not miss", "limited", "sold out", "selling out", "stock", "link",
