@@ -593,8 +593,10 @@ def run(args: argparse.Namespace) -> int:
         + ". hidden = Σ latency / wall: calls waited on at once, on average. CPU s: this process's CPU time for "
         "the run (litellm, gateway, pipeline, simulated pool); CPU/wall: cores one process would need to keep "
         "up at nominal latencies.",
-        f"Run time {elapsed:.0f} s with {args.workers} worker process(es); the full size "
-        f"({FULL_STREAMS} x {FULL_SENTENCES:,}) would take about {estimate / 60:.0f} min at the same rate.",
+        f"Run time {elapsed:.0f} s with {args.workers} worker process(es)"
+        + (" (the full size)." if args.streams * args.sentences >= FULL_STREAMS * FULL_SENTENCES else
+           f"; the full size ({FULL_STREAMS} x {FULL_SENTENCES:,}) would take about {estimate / 60:.0f} min at "
+           "the same rate."),
     ]
     for r in results:
         if r["kind"] != "rl":
