@@ -85,8 +85,9 @@ def create_app(
     acked: dict[Any, int] = {}  # partition -> last acknowledged offset, for the lag metric
 
     async def work(event: Any) -> None:
-        # Table writes and (with exactly_once) transactional sends find their partition through the current event;
-        # a message read back (SideEvent) is no faust event, and needs none (read-back is off with exactly_once).
+        # Table writes find their partition through the current event. A message read back (SideEvent) is no faust
+        # event and needs none: its state goes to the changelog by explicit partition, and with exactly_once its
+        # sends join the transaction of their destination partition (faust picks it from the key, not the event).
         _current_event.set(None if isinstance(event, SideEvent) else weakref.ref(event))
         msg = event.message
         try:
@@ -166,9 +167,7 @@ def create_app(
             # faust can drop fetched records within an assignment too (a batch cut short when its flow stops,
             # records of a partition paused meanwhile) while the fetch position moves on past them.
             start, why = following[msg.tp], "jumps to"
-        if msg.offset <= start or settings.exactly_once:
-            # With exactly_once the offsets commit in the transaction with the outputs, and a read-back message
-            # would have no transaction to join.
+        if msg.offset <= start:
             return []
         missed = await read_range(bootstrap(settings.broker), msg.tp, start, msg.offset)
         if missed:

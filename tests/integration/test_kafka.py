@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from olp_harness import (
     dedup,
     differences,
@@ -90,9 +92,10 @@ def test_a_worker_killed_with_sigkill_and_restarted_loses_nothing(broker, start_
     assert len(docs) >= len(got)  # duplicates may come (at-least-once); the key tells them apart
 
 
-def test_when_one_of_two_workers_leaves_the_other_takes_over(broker, start_worker, prefix, tmp_path):
-    first = start_worker(prefix)
-    second = start_worker(prefix, wait_partitions=None)
+@pytest.mark.parametrize("guarantee", [(), ("--exactly-once",)], ids=["at-least-once", "exactly-once"])
+def test_when_one_of_two_workers_leaves_the_other_takes_over(broker, start_worker, prefix, tmp_path, guarantee):
+    first = start_worker(prefix, *guarantee)
+    second = start_worker(prefix, *guarantee, wait_partitions=None)
     wait_for(lambda: first.partitions() == 2 and second.partitions() == 2, 60, "the partitions to be shared",
              on_fail=lambda: first.log() + second.log())
 
