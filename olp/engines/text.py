@@ -353,8 +353,10 @@ def zh_prices(text: str) -> list[Price]:
         if unit == "块" and set(m.group()) == {"一"} and not after.startswith("块钱"):
             unit = ""  # "咱俩一块去": together, not one yuan
         if unit or sign:
-            if unit and len(after) > len(unit) and (v := zh_value_head(after[len(unit) :])) is not None and v < 10:
-                value += v / 10  # "十九块九" -> 19.9
+            rest = text[m.end() + len(unit) : m.end() + len(unit) + 3]
+            counted = rest[1:2] in _ZH_MEASURE and rest[1:3] != "包邮"  # "一件" counts items; "九包邮" is jiao
+            if unit and (v := zh_value_head(rest)) is not None and v < 10 and not counted:
+                value += v / 10  # "十九块九" -> 19.9, but "163元一件" is 163 for one
             out.append(Price(value, _fmt_cny(value), discount=discount, regular=regular))
         elif (
             value >= 10
@@ -365,6 +367,10 @@ def zh_prices(text: str) -> list[Price]:
         ):
             out.append(Price(value, _fmt_cny(value), discount=discount, strong=False, regular=regular))
     return out
+
+
+#: Measure words: a digit before one of these counts items ("一件", "两盒"), not jiao.
+_ZH_MEASURE = frozenset("件个盒包瓶支条双套只份袋罐片颗粒斤克张本台杯块箱桶")
 
 
 def zh_value_head(s: str) -> float | None:

@@ -54,6 +54,10 @@ def test_chinese_prices():
     assert T.zh_prices("一米六一百一十八斤穿什么码呢") == []  # a height and a weight
     assert T.zh_prices("咱俩一会儿去一块。") == []  # "together", not one yuan
     assert T.zh_prices("直播间减了一百块钱")[0].discount
+    # a digit right after the unit is jiao ("十九块九"), unless it counts items ("163元一件", "89块一个")
+    assert [p.value for p in T.zh_prices("台灯163元一件，就是这个价。")] == [163]
+    assert [p.value for p in T.zh_prices("到手价199元两件")] == [199]
+    assert [p.value for p in T.zh_prices("二十九块九包邮")] == [29.9]
 
 
 def test_tokens_and_similarity():
