@@ -158,8 +158,19 @@ def _zh_mentions(i: int, text: str, quality: bool) -> list[Mention]:
     return out
 
 
+_ZH_WHEN = ("今天", "今晚", "现在", "这次", "直播间")
+
+
+def _without_when(noun: str) -> str:
+    """"茶叶今天" (from "茶叶今天只要278元") is the tea: a time word glued to the noun is not part of its name."""
+    for w in _ZH_WHEN:
+        if noun.endswith(w) and len(noun) > len(w):
+            return noun[: -len(w)]
+    return noun
+
+
 def _add_zh_noun(out: list[Mention], i: int, text: str, noun: str, start: int, n: int) -> None:
-    noun = noun.strip(T._ZH_FILLERS)
+    noun = _without_when(noun.strip(T._ZH_FILLERS)).strip(T._ZH_FILLERS)
     if len(noun) < 2 or len(noun) > 8 or noun in ZH_NOT_PRODUCT or noun in ZH_STOP:
         return
     if any(noun.endswith(x) or noun.startswith(x) for x in ("宝子", "主播", "直播", "链接", "价格")):
@@ -178,7 +189,7 @@ def _zh_fast_before_price(text: str, price_surface_pos: int) -> str:
     head = text[max(0, price_surface_pos - 8) : price_surface_pos]
     pieces = [p for p in _ZH_SPLIT.split(head) if p]
     for piece in reversed(pieces):
-        piece = piece.strip(T._ZH_FILLERS)
+        piece = _without_when(piece.strip(T._ZH_FILLERS)).strip(T._ZH_FILLERS)
         if T.ZH_NUM.fullmatch(piece) or len(piece) < 2 or piece in ZH_STOP or piece in ZH_NOT_PRODUCT:
             continue
         if any(piece.startswith(x) or piece.endswith(x) for x in ("宝子", "主播", "直播", "价格", "今晚", "今天")):

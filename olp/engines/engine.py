@@ -58,6 +58,17 @@ def clean_name(name: Any, limit: int = 120) -> str:
     return re.sub(r"\s+", " ", name).strip()[:limit].strip()
 
 
+def _short_and_full(na: str, nb: str) -> bool:
+    """One product named short and full at the same price: "钱包: 226元" and "红色真皮钱包: 226元"."""
+    parts_a, parts_b = re.split(r"[:：]", na, maxsplit=1), re.split(r"[:：]", nb, maxsplit=1)
+    if len(parts_a) < 2 or len(parts_b) < 2:
+        return False
+    (base_a, price_a), (base_b, price_b) = (x.strip() for x in parts_a), (x.strip() for x in parts_b)
+    if not price_a or price_a != price_b or len(min(base_a, base_b, key=len)) < 2:
+        return False
+    return base_a.endswith(base_b) or base_b.endswith(base_a)
+
+
 class Context:
     """What an engine needs from the profile: language, domain, aspect labels by key."""
 
@@ -165,6 +176,8 @@ class LocalEngine:
             if ka.startswith("#") or kb.startswith("#"):
                 return ka == kb
             if ka == kb or name_sim >= 0.6:
+                return True
+            if _short_and_full(na, nb):
                 return True
             if self.fast:
                 return False

@@ -70,6 +70,13 @@ def test_commerce_zh_products_prices_and_spans_quality():
     assert spans == [(11, 14), (15, 18)]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_time_word_glued_to_a_chinese_product_is_not_part_of_its_name(engine):
+    rows = [(1, "接下来给大家介绍这款乌龙茶叶。"), (2, "这个茶叶口感特别清香。"), (3, "茶叶今天只要199元。"), (4, "抓紧时间下单。")]
+    topics, _ = find_and_locate(engine, rows, "ecommerce-zh")
+    assert topics and all("今天" not in t for t in topics), topics
+
+
 def test_commerce_zh_fast_finds_both_prices():
     topics, spans = find_and_locate("fast", COMMERCE_ZH, "ecommerce-zh")
     assert [t.split(":")[1].strip() for t in topics] == ["79元", "49元"]
@@ -131,6 +138,9 @@ def test_relationship_checker(engine):
     assert not check("wig number 13: $83", "wig number 21: $64", "ecommerce-en").same
     assert check("大鱼海棠", "大鱼海棠: 76元", "ecommerce-zh").same
     assert not check("碧螺春绿茶: 79元", "紫砂茶杯: 49元", "ecommerce-zh").same
+    # one product named short and full at the same price; the same short name at another price is another product
+    assert check("钱包: 226元", "红色真皮钱包: 226元", "ecommerce-zh").same
+    assert not check("马克杯: 288元", "白色玻璃马克杯: 117元", "ecommerce-zh").same
     assert not check("coast tsunami", "United football", "news-en", NEWS_EN[:5], NEWS_EN[5:]).same
     assert check("earthquake Japan", "tsunami coast", "news-en", NEWS_EN[:3], NEWS_EN[2:5]).same
 
