@@ -247,18 +247,21 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
         # the category noun ("wig") names the numbered products; it is not a product of its own
         mentions = [m for m in mentions if m.key != category]
 
-    primary = _introduced(texts, mentions, category) if numbered and not zh else {}
+    introduced = _introduced(texts, mentions, category) if numbered and not zh else {}
+    # the products on sale: all named products, or, when products are called by number, the numbered ones and
+    # those introduced by name; other nouns are props
+    on_sale = {m.key for m in mentions if not numbered or m.key.startswith("#")} | set(introduced)
 
     products: dict[str, Product] = {}
     for m in mentions:
         p = products.setdefault(m.key, Product(m.key, m.label, m.idx))
         p.mentions.append(m.idx)
     _choose_labels(products, mentions, category)
-    for key, label in primary.items():
+    for key, label in introduced.items():
         products[key].label = label
 
-    labels = _propagate(mentions, len(texts), quality, primary)
-    _link_prices(texts, zh, quality, mentions, labels, products, primary)
+    labels = _propagate(mentions, len(texts), quality, on_sale)
+    _link_prices(texts, zh, quality, mentions, labels, products, on_sale)
     for key, p in products.items():
         p.span = _span(labels, key, p, quality)
     return Analysis(products, labels, category)
@@ -323,29 +326,27 @@ def _choose_labels(products: dict[str, Product], mentions: list[Mention], catego
             p.label = max(counts, key=lambda s: (counts[s] * (1 + 0.1 * len(s.split())), s))
 
 
-def _propagate(mentions: list[Mention], n: int, quality: bool, primary: dict[str, str]) -> list[str | None]:
+def _propagate(mentions: list[Mention], n: int, quality: bool, on_sale: set[str]) -> list[str | None]:
     """The product each sentence is about: the latest mention (fast), or a decayed, sticky argmax (quality).
-    When products are called by number, other nouns count only if ``primary`` (introduced as products)."""
+    Mentions of nouns not ``on_sale`` (props, when products are called by number) count less, or not at all."""
     labels: list[str | None] = [None] * n
     by_idx: dict[int, list[Mention]] = {}
     for m in mentions:
         by_idx.setdefault(m.idx, []).append(m)
     current: str | None = None
     if not quality:
-        numbered = any(x.key.startswith("#") for x in mentions)
         for i in range(n):
-            here = [m for m in by_idx.get(i, []) if m.key.startswith("#") or not numbered or m.key in primary]
+            here = [m for m in by_idx.get(i, []) if m.key in on_sale]
             if here:  # the strongest mention of the sentence, the last one on a tie
                 current = max(reversed(here), key=lambda m: m.weight).key
             labels[i] = current
         return labels
     scores: dict[str, float] = {}
-    numbered = any(x.key.startswith("#") for x in mentions)
     for i in range(n):
         for k in scores:
             scores[k] *= 0.8
         for m in by_idx.get(i, []):
-            w = m.weight if m.key.startswith("#") or not numbered or m.key in primary else m.weight * 0.3
+            w = m.weight if m.key in on_sale else m.weight * 0.3
             scores[m.key] = scores.get(m.key, 0.0) + w
         if scores:
             best = max(scores, key=lambda k: (scores[k], k))
@@ -355,7 +356,7 @@ def _propagate(mentions: list[Mention], n: int, quality: bool, primary: dict[str
     return labels
 
 
-def _link_prices(texts, zh, quality, mentions, labels, products, primary) -> None:
+def _link_prices(texts, zh, quality, mentions, labels, products, on_sale) -> None:
     for i, text in enumerate(texts):
         found = T.prices(text, zh)
         if not found:
@@ -371,7 +372,6 @@ def _link_prices(texts, zh, quality, mentions, labels, products, primary) -> Non
                     products[key] = Product(key, key, i, [i])
         if key is None and quality:
             cand: dict[str, float] = {}
-            has_numbered = any(m.key.startswith("#") for m in mentions)
             first_pos = _first_price_pos(text, zh)
             # a number called right after its price counts only when no number was called just before it
             ahead = not any(m.key.startswith("#") and i - 8 <= m.idx <= i for m in mentions)
@@ -383,7 +383,7 @@ def _link_prices(texts, zh, quality, mentions, labels, products, primary) -> Non
                         w *= 0.5
                     if m.idx == i:  # said in the price's own sentence: before the price is the product's slot
                         w *= 4.0 if m.pos <= first_pos else 1.0
-                    if has_numbered and not m.key.startswith("#") and m.key not in primary:
+                    if m.key not in on_sale:
                         w *= 0.3  # numbered products are the ones on sale; other nouns are props and tools
                     if not zh and m.key in _ACCESSORY_KEYS:
                         w *= 0.3  # the hot comb and the conditioner the host uses on the wig

@@ -87,6 +87,11 @@ class _Live:
     offset: int | None
     assignments: _AssignmentLog
 
+    @property
+    def applied(self) -> int:
+        """The offset of the last message the pipeline includes (-1: none yet)."""
+        return -1 if self.offset is None else self.offset
+
 
 class StreamProcessor:
     """Turns each stream's messages into documents, one message at a time per stream.
@@ -118,8 +123,7 @@ class StreamProcessor:
     async def handle(self, stream: str, message: Message, offset: int, saved: dict[str, Any] | None) -> Outcome:
         """Apply the message at ``offset`` to ``stream`` whose saved state is ``saved``."""
         live = self._live.get(stream)
-        applied = max(_offset(saved), -1 if live is None or live.offset is None else live.offset)
-        if applied >= offset:
+        if max(_offset(saved), -1 if live is None else live.applied) >= offset:
             return Outcome(skipped=True)
         try:
             live = self._pipeline_for(stream, message, saved)
@@ -164,11 +168,10 @@ class StreamProcessor:
         # restores the table from its changelog, faust replays older values of keys this worker is still
         # writing, and may stop before the newest. Rebuilding from that would drop the sentences in between,
         # which Kafka will not deliver again.
-        live_at = -1 if live is None or live.offset is None else live.offset
-        if live is not None and live_at >= _offset(saved):
-            if live_at > _offset(saved):
+        if live is not None and live.applied >= _offset(saved):
+            if live.applied > _offset(saved):
                 log.warning("stream %s: the saved state (offset %d) is behind the pipeline in memory (offset %d); "
-                            "keeping the pipeline", stream, _offset(saved), live_at)
+                            "keeping the pipeline", stream, _offset(saved), live.applied)
             return live
         saved_offset = None if saved is None else saved.get("offset")
         if saved is not None and saved.get("v") != STATE_VERSION:
