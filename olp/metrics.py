@@ -111,13 +111,12 @@ def create_metrics(registry: CollectorRegistry) -> OlpMetrics:
     )
 
 
-def new_registry(process: bool = True) -> CollectorRegistry:
-    """A fresh registry; with ``process``, also the usual process, platform and GC metrics of this process."""
+def new_registry() -> CollectorRegistry:
+    """A fresh registry with the usual process, platform and GC metrics of this process."""
     registry = CollectorRegistry()
-    if process:
-        ProcessCollector(registry=registry)
-        PlatformCollector(registry=registry)
-        GCCollector(registry=registry)
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
     return registry
 
 
@@ -169,9 +168,6 @@ class PrometheusObserver(Observer):
     def on_preferences(self, role: str, prefs: dict[str, float]) -> None:
         for model, value in prefs.items():
             self.metrics.manager_preference.labels(role, model).set(value)
-
-    def on_event(self, event: dict[str, Any]) -> None:
-        """Events carry no metric of their own; the Kafka worker reports lag through :meth:`set_consumer_lag`."""
 
     def set_consumer_lag(self, topic: str, partition: int, lag: int) -> None:
         """Record how far this worker is behind the end of ``topic``'s ``partition``."""

@@ -50,6 +50,11 @@ class PipelineSettings:
     concurrency: int = 16
     extra: dict = field(default_factory=dict)
 
+    @classmethod
+    def for_chunk(cls, chunk_size: int) -> "PipelineSettings":
+        """The settings ``olp run``, the worker and the benchmarks use: up to half a chunk carried over."""
+        return cls(chunk_size=chunk_size, max_carry=max(1, chunk_size // 2))
+
     def __post_init__(self) -> None:
         if self.chunk_size < 2:
             raise ValueError("chunk_size must be at least 2")

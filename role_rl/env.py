@@ -18,10 +18,9 @@ import numpy as np
 from gymnasium import spaces
 
 from olp.errors import ConfigError
-from role_rl.managers.base import feature_vector
+from role_rl.managers.base import DEFAULT_FEATURES, feature_vector
 
 ENV_ID = "olp/RoleAssignment-v0"
-DEFAULT_FEATURES = ("n_sentences", "chars_per_sentence", "zh")
 _OBS_BOUND = 10.0
 
 

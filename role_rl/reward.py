@@ -24,7 +24,7 @@ Presets:
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from olp.errors import unknown_name
@@ -62,9 +62,6 @@ class RewardConfig:
         """r = v·k − k1·cost − k2·latency (the fixed latency, when configured, replaces the measured one)."""
         t = self.fixed_latency_s if self.fixed_latency_s is not None else latency_s
         return self.v * k - self.k1 * cost_usd - self.k2 * t
-
-    def with_(self, **changes: Any) -> "RewardConfig":
-        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

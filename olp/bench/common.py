@@ -89,8 +89,7 @@ async def run_stream(
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
     pool = pool or load_pool(None)
     rec = Recorder()
-    chunk = chunk_size or prof.chunk_size
-    settings = PipelineSettings(chunk_size=chunk, max_carry=max(1, chunk // 2))
+    settings = PipelineSettings.for_chunk(chunk_size or prof.chunk_size)
     if caller is None:
         gateway = Gateway(pool, observer=rec)
         if manager:

@@ -52,8 +52,7 @@ async def _run(args: argparse.Namespace) -> int:
     head = list(itertools.islice(sentences, 20))  # reads (and validates) the start before any output exists
     if profile is None:
         profile = detect_profile([s.text for s in head])
-    chunk = args.chunk_size or profile.chunk_size
-    settings = PipelineSettings(chunk_size=chunk, max_carry=max(1, chunk // 2))
+    settings = PipelineSettings.for_chunk(args.chunk_size or profile.chunk_size)
     stream = args.stream_id or ("stdin" if args.input == "-" else Path(args.input).stem)
 
     progress = ProgressObserver()

@@ -33,7 +33,6 @@ _ZH_SPLIT = re.compile(
     r"[的了是我你他她它这那就都也还在有和啊呀吧呢吗哈嘛哦噢嗯呃额哎唉啦咯哇对好个一不没很说送给来去看买拍要能会得让把被如果然后只平时"
     r"首先选择包括觉跟们家里上下中多少几么什怎为因所以但而且并又再才已经正在过着到从向对于款，。！？、,.!?\s]+"
 )
-_ZH_LINK = re.compile(r"([零〇一二两三四五六七八九十百0-9]+)号链接")
 
 
 @dataclass
@@ -229,8 +228,9 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
     for extra_mentions in (extra or {}).values():
         mentions.extend(extra_mentions)
     mentions.sort(key=lambda m: (m.idx, m.pos))
+    found = [T.prices(t, zh) for t in texts]  # each sentence's prices, read once
     if quality:
-        mentions = _drop_props(texts, zh, mentions)
+        mentions = _drop_props(texts, zh, mentions, found)
 
     numbered = [m for m in mentions if m.key.startswith("#")]
     near = {i for m in numbered for i in range(m.idx - 2, m.idx + 3)}
@@ -247,7 +247,7 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
         # the category noun ("wig") names the numbered products; it is not a product of its own
         mentions = [m for m in mentions if m.key != category]
 
-    introduced = _introduced(texts, mentions, category) if numbered and not zh else {}
+    introduced = _introduced(texts, mentions, category, near) if numbered and not zh else {}
     # the products on sale: all named products, or, when products are called by number, the numbered ones and
     # those introduced by name; other nouns are props
     on_sale = {m.key for m in mentions if not numbered or m.key.startswith("#")} | set(introduced)
@@ -261,24 +261,23 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
         products[key].label = label
 
     labels = _propagate(mentions, len(texts), quality, on_sale)
-    _link_prices(texts, zh, quality, mentions, labels, products, on_sale)
+    _link_prices(texts, zh, quality, mentions, labels, products, on_sale, found)
     for key, p in products.items():
         p.span = _span(labels, key, p, quality)
     return Analysis(products, labels, category)
 
 
-def _introduced(texts: list[str], mentions: list[Mention], category: str) -> dict[str, str]:
+def _introduced(texts: list[str], mentions: list[Mention], category: str, near: set[int]) -> dict[str, str]:
     """Named products the host introduces in a stream that also calls products by number ("okay next let's talk
     about this cast iron skillet" after "number two, the wool throw blanket"): products of their own, not props
     of the numbered one. Their introducing mention weighs like a called number and names them.
 
     Returns ``{product key: the name said when it was introduced}``."""
     keys: dict[str, str] = {}
-    called = {m.idx for m in mentions if m.key.startswith("#")}
     for m in mentions:
         if m.key.startswith("#") or m.key == category or m.key in _ACCESSORY_KEYS:
             continue
-        if any(i in called for i in range(m.idx - 2, m.idx + 3)):
+        if m.idx in near:
             continue  # said around a called number: it is that product's description
         if _introduces(texts[m.idx], m):
             keys.setdefault(m.key, m.label)
@@ -299,11 +298,11 @@ def _introduces(text: str, m: Mention) -> bool:
     return False
 
 
-def _drop_props(texts: list[str], zh: bool, mentions: list[Mention]) -> list[Mention]:
+def _drop_props(texts: list[str], zh: bool, mentions: list[Mention], found: list[list]) -> list[Mention]:
     """A noun said once is a prop ("my flare jeans"), unless its sentence has a price or introduces a product."""
     counts = Counter(m.key for m in mentions)
     opening = ZH_OPENING if zh else EN_OPENING
-    keep = {i for i, t in enumerate(texts) if T.prices(t, zh) or _says(opening, t, zh)}
+    keep = {i for i, t in enumerate(texts) if found[i] or _says(opening, t, zh)}
     return [m for m in mentions if m.key.startswith("#") or counts[m.key] >= 2 or m.idx in keep]
 
 
@@ -356,15 +355,15 @@ def _propagate(mentions: list[Mention], n: int, quality: bool, on_sale: set[str]
     return labels
 
 
-def _link_prices(texts, zh, quality, mentions, labels, products, on_sale) -> None:
+def _link_prices(texts, zh, quality, mentions, labels, products, on_sale, prices) -> None:
     for i, text in enumerate(texts):
-        found = T.prices(text, zh)
+        found = prices[i]
         if not found:
             continue
         key = None
         if zh and not quality:
-            p0 = found[0]
-            pos = text.find(T.ZH_NUM.search(text).group()) if T.ZH_NUM.search(text) else len(text)
+            num = T.ZH_NUM.search(text)
+            pos = num.start() if num else len(text)
             guess = _zh_fast_before_price(text, pos)
             if guess:
                 key = guess

@@ -37,8 +37,7 @@ def pipeline_factory(settings: WorkerSettings) -> PipelineFactory:
 
     def make(stream: str, profile_name: str, observer: Observer):
         profile = get_profile(profile_name)
-        chunk = settings.chunk_size or profile.chunk_size
-        pipe_settings = PipelineSettings(chunk_size=chunk, max_carry=max(1, chunk // 2))
+        pipe_settings = PipelineSettings.for_chunk(settings.chunk_size or profile.chunk_size)
         return build_pipeline(stream, profile, settings.pool, pipe_settings, observer, manager=settings.manager)
 
     return make

@@ -89,7 +89,7 @@ def utterance_value(text: str, id: int | None = None, ts: float | None = None, p
         data["ts"] = ts
     if profile:
         data["profile"] = profile
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return encode_json(data)
 
 
 END_VALUE = b'{"end": true}'
@@ -106,7 +106,7 @@ def dead_letter(reason: str, key: bytes | None, value: bytes | None, topic: str,
         "key": None if key is None else key.decode("utf-8", "replace"),
         "value": None if value is None else value.decode("utf-8", "replace")[:MAX_TEXT],
     }
-    return json.dumps(record, ensure_ascii=False).encode("utf-8")
+    return encode_json(record)
 
 
 def encode_json(data: dict[str, Any]) -> bytes:

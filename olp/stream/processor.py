@@ -116,10 +116,6 @@ class StreamProcessor:
         self.clock = clock
         self._live: dict[str, _Live] = {}
 
-    @property
-    def live_streams(self) -> list[str]:
-        return sorted(self._live)
-
     async def handle(self, stream: str, message: Message, offset: int, saved: dict[str, Any] | None) -> Outcome:
         """Apply the message at ``offset`` to ``stream`` whose saved state is ``saved``."""
         live = self._live.get(stream)
@@ -153,13 +149,6 @@ class StreamProcessor:
         if isinstance(message, EndOfStream):
             self._live.pop(stream, None)  # the saved state keeps it; memory is for streams still talking
         return Outcome(documents=docs, assignments=live.assignments.drain(), state=state)
-
-    def forget(self, stream: str | None = None) -> None:
-        """Drop in-memory pipelines (all when ``stream`` is None); they are rebuilt from the saved state."""
-        if stream is None:
-            self._live.clear()
-        else:
-            self._live.pop(stream, None)
 
     def _pipeline_for(self, stream: str, message: Message, saved: dict[str, Any] | None) -> _Live:
         live = self._live.get(stream)

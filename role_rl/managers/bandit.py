@@ -23,9 +23,8 @@ import numpy as np
 
 from olp.caller import CallContext
 from olp.types import ROLES
-from role_rl.managers.base import Choice, Feedback, Manager, feature_vector
+from role_rl.managers.base import DEFAULT_FEATURES, Choice, Feedback, Manager, feature_vector
 
-DEFAULT_FEATURES = ("n_sentences", "chars_per_sentence", "zh")
 #: Grid width per feature, in scaled units: chunk length in steps of about 5% (log scale), characters per sentence
 #: in steps of 10, language as Chinese or not. Coarse enough that a live stream's chunks share a few keys.
 DEFAULT_BINS = {"n_sentences": 0.05, "chars_per_sentence": 0.2, "zh": 0.5}

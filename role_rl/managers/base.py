@@ -75,6 +75,9 @@ class Feedback:
         return max(self.outcomes, key=lambda o: o.reward)
 
 
+#: The chunk features contextual managers and the gym environment read by default.
+DEFAULT_FEATURES: tuple[str, ...] = ("n_sentences", "chars_per_sentence", "zh")
+
 #: How each known chunk feature enters a feature vector: (transform, scale). Unknown features are ignored.
 FEATURES: dict[str, tuple[str, float]] = {
     "n_sentences": ("log1p", 5.0),

@@ -19,9 +19,8 @@ import numpy as np
 
 from olp.caller import CallContext
 from olp.types import ROLES
-from role_rl.managers.base import Choice, Feedback, Manager, feature_vector
+from role_rl.managers.base import DEFAULT_FEATURES, Choice, Feedback, Manager, feature_vector
 
-DEFAULT_FEATURES = ("n_sentences", "chars_per_sentence", "zh")
 
 
 class LinUCBManager(Manager):

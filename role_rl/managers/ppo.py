@@ -22,9 +22,8 @@ import numpy as np
 from olp.caller import CallContext
 from olp.errors import ConfigError
 from olp.types import ROLES
-from role_rl.managers.base import Choice, Feedback, Manager
+from role_rl.managers.base import DEFAULT_FEATURES, Choice, Feedback, Manager
 
-DEFAULT_FEATURES = ("n_sentences", "chars_per_sentence", "zh")
 
 
 def _spaces_env(models: list[str], roles: tuple[str, ...], features: tuple[str, ...]):
