@@ -71,6 +71,9 @@ def load_labels(lang: str, sentence_ids: Mapping[str, Iterable[int]] | None = No
     from olp.errors import BadInputError
 
     folder = Path(root) if root is not None else labels_dir()
+    if not folder.is_dir():
+        raise BadInputError(f"OLP-MINI labels folder {folder} not found; set OLP_DATA_DIR to the folder holding "
+                            "olp-mini-labels/")
     path = folder / LABEL_FILES[lang.lower()]
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -91,12 +94,15 @@ def load_labels(lang: str, sentence_ids: Mapping[str, Iterable[int]] | None = No
     return out
 
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?(?!\s*%)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_PERCENT = re.compile(r"\s*[%％]")
 
 
 def numbers(text: str) -> set[float]:
-    """The numbers written in digits in ``text`` ("$499 (was $759)" -> {499, 759}); percentages are not prices."""
-    return {float(m.group()) for m in _NUMBER.finditer(text.replace(",", ""))}
+    """The numbers written in digits in ``text`` ("$499 (was $759)" -> {499, 759}); percentages are not prices
+    ("50% off" has none: the whole number is skipped, not just its last digit)."""
+    text = text.replace(",", "")
+    return {float(m.group()) for m in _NUMBER.finditer(text) if not _PERCENT.match(text, m.end())}
 
 
 def _inside(doc: set[int], product: frozenset[int]) -> bool:
