@@ -78,14 +78,19 @@ class Gateway:
         *,
         max_tokens: int | None = None,
         fallbacks: bool = True,
+        response_format: dict[str, Any] | None = None,
     ) -> CallRecord:
-        """Ask ``model`` (then its fallbacks) for an answer. Never raises for model failures."""
+        """Ask ``model`` (then its fallbacks) for an answer. Never raises for model failures.
+
+        ``response_format`` (OpenAI's shape) goes to the models that take a schema, reshaped for their server,
+        and is left out for the others (``olp.structured.model_response_format``).
+        """
         start = self.clock()
         chain = [model, *(self.pool.fallbacks.get(model, ()) if fallbacks else ())]
         attempts = 0
         record = CallRecord(role=role, model=model, ok=False, error="not called")
         for name in chain:
-            record, n = await self._with_retries(role, self.pool.spec(name), messages, max_tokens)
+            record, n = await self._with_retries(role, self.pool.spec(name), messages, max_tokens, response_format)
             attempts += n
             if record.ok:
                 break
@@ -97,7 +102,8 @@ class Gateway:
         return record
 
     async def _with_retries(
-        self, role: str, spec: ModelSpec, messages: list[dict[str, Any]], max_tokens: int | None
+        self, role: str, spec: ModelSpec, messages: list[dict[str, Any]], max_tokens: int | None,
+        response_format: dict[str, Any] | None = None,
     ) -> tuple[CallRecord, int]:
         litellm = self.litellm
         retryable = (
@@ -113,7 +119,7 @@ class Gateway:
         error = ""
         for attempt in range(tries):
             try:
-                return await self._once(role, spec, messages, max_tokens), attempt + 1
+                return await self._once(role, spec, messages, max_tokens, response_format), attempt + 1
             except retryable as exc:
                 error = redact(f"{type(exc).__name__}: {exc}", spec.secrets())
                 if attempt + 1 < tries:
@@ -128,7 +134,8 @@ class Gateway:
         return CallRecord(role=role, model=spec.name, ok=False, error=error.splitlines()[0][:500]), tries
 
     async def _once(
-        self, role: str, spec: ModelSpec, messages: list[dict[str, Any]], max_tokens: int | None
+        self, role: str, spec: ModelSpec, messages: list[dict[str, Any]], max_tokens: int | None,
+        response_format: dict[str, Any] | None = None,
     ) -> CallRecord:
         if spec.local and not self._engines_ready:
             from olp.engines import register
@@ -139,6 +146,11 @@ class Gateway:
         params.setdefault("temperature", 0)
         if max_tokens and not spec.local:
             params.setdefault("max_tokens", max_tokens)
+        if response_format is not None and not spec.local:
+            from olp.structured import model_response_format
+
+            if (fmt := model_response_format(spec, response_format)) is not None:
+                params["response_format"] = fmt
         response = await asyncio.wait_for(
             self.litellm.acompletion(messages=messages, timeout=self.pool.timeout_s, num_retries=0, **params),
             timeout=self.pool.timeout_s + 1.0,

@@ -41,12 +41,14 @@ class ModelSpec:
         litellm_params: passed to ``litellm.acompletion`` (``model``, ``api_base``, ``api_key``, ...).
         input_cost_per_token / output_cost_per_token: USD; None means "ask litellm's cost map".
         local: True for olp's own engines (``olp-local/...``).
+        model_info: the pool file's ``model_info`` (prices, ``supports_response_schema``, ``response_format_type``).
     """
 
     name: str
     litellm_params: dict[str, Any]
     input_cost_per_token: float | None = None
     output_cost_per_token: float | None = None
+    model_info: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def litellm_model(self) -> str:
@@ -141,6 +143,7 @@ def parse_pool(data: Any, source: str = "<dict>") -> PoolConfig:
             litellm_params=params,
             input_cost_per_token=_price(info, params, "input_cost_per_token", source, name),
             output_cost_per_token=_price(info, params, "output_cost_per_token", source, name),
+            model_info=dict(info) if isinstance(info, dict) else {},
         )
     olp = data.get("olp") or {}
     if not isinstance(olp, dict):
