@@ -15,6 +15,7 @@ from olp.gateway import Gateway
 from olp.observer import Observer
 from olp.profiles import Profile
 from olp.roles.base import Role
+from olp.structured import FALLBACK, UNPARSABLE, answer_outcome, role_response_format
 from olp.types import CallRecord
 
 In = TypeVar("In")
@@ -70,22 +71,45 @@ async def ask(
 ) -> RoleResult[Out]:
     """Ask the models in order until one answers something the role can parse; else the role's fallback.
 
-    The first model's own fallbacks (from the pool file) are handled by the gateway; the rest of ``models``
-    are tried when an answer arrives but cannot be parsed.
+    The role's answer schema goes along as ``response_format`` (the gateway sends it to the models that take
+    one). The first model's own fallbacks (from the pool file) are handled by the gateway; the rest of
+    ``models`` are tried when an answer arrives but cannot be parsed. How each answer fared (valid, repaired,
+    unparsable, fallback) is told to the gateway's observer per role and model.
     """
     messages = role.build_messages(inp, profile)
+    response_format = role_response_format(role, inp, profile)
     records: list[CallRecord] = []
     for model in models:
-        rec = await gateway.complete(role.name, model, messages, max_tokens=role.max_tokens)
+        rec = await gateway.complete(role.name, model, messages, max_tokens=role.max_tokens,
+                                     response_format=response_format)
         records.append(rec)
         if not rec.ok:
             continue
         try:
-            return RoleResult(role.parse(rec.text, inp, profile), rec.model, records)
-        except BadModelOutputError as exc:
-            rec.ok = False
-            rec.error = f"unparsable answer: {exc}"
-    return RoleResult(role.fallback(inp, profile), models[0] if models else "", records, parsed=False)
+            value = parse_answer(gateway, role, rec, inp, profile, response_format)
+        except BadModelOutputError:
+            continue
+        return RoleResult(value, rec.model, records)
+    first = models[0] if models else ""
+    gateway.observer.on_parse(role.name, first, FALLBACK)
+    return RoleResult(role.fallback(inp, profile), first, records, parsed=False)
+
+
+def parse_answer(gateway: Gateway, role: Role[In, Out], rec: CallRecord, inp: In, profile: Profile,
+                 response_format: dict[str, Any] | None) -> Out:
+    """The role's value of an answer that arrived; tells the observer whether it was valid, repaired or unparsable.
+
+    Raises BadModelOutputError (and marks ``rec`` failed) when the role cannot parse it.
+    """
+    try:
+        value = role.parse(rec.text, inp, profile)
+    except BadModelOutputError as exc:
+        rec.ok = False
+        rec.error = f"unparsable answer: {exc}"
+        gateway.observer.on_parse(role.name, rec.model, UNPARSABLE)
+        raise
+    gateway.observer.on_parse(role.name, rec.model, answer_outcome(rec.text, response_format))
+    return value
 
 
 class DirectCaller:

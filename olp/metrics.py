@@ -43,6 +43,8 @@ class OlpMetrics:
         reward_last: the most recent reward per role and model.
         model_calls: model calls by outcome ("ok" / "error").
         fallbacks: calls answered by a fallback model, labelled with the model first asked.
+        parse_outcomes: answers by how the role's parser took them ("valid" as sent, "repaired", "unparsable",
+            "fallback": the role's safe fallback was used, labelled with the model first asked).
         tokens: tokens by direction ("input" / "output").
         cost_usd: money spent on calls.
         call_latency: wall-clock seconds per call, retries included.
@@ -60,6 +62,7 @@ class OlpMetrics:
     reward_last: Gauge
     model_calls: Counter
     fallbacks: Counter
+    parse_outcomes: Counter
     tokens: Counter
     cost_usd: Counter
     call_latency: Histogram
@@ -90,6 +93,10 @@ def create_metrics(registry: CollectorRegistry) -> OlpMetrics:
         fallbacks=Counter(
             "olp_fallbacks_total", "Calls that a fallback model answered, by the model first asked", rm,
             registry=registry,
+        ),
+        parse_outcomes=Counter(
+            "olp_parse_outcomes_total", "Answers by how the role's parser took them (valid, repaired, unparsable, "
+            "fallback)", rm + ["outcome"], registry=registry,
         ),
         tokens=Counter("olp_tokens_total", "Tokens by direction", rm + ["direction"], registry=registry),
         cost_usd=Counter("olp_cost_usd_total", "Cost of model calls in US dollars", rm, registry=registry),
@@ -145,6 +152,9 @@ class PrometheusObserver(Observer):
         m.tokens.labels(*labels, "output").inc(max(record.output_tokens, 0))
         m.cost_usd.labels(*labels).inc(max(record.cost_usd, 0.0))
         m.call_latency.labels(*labels).observe(max(record.latency_ms, 0.0) / 1000.0)
+
+    def on_parse(self, role: str, model: str, outcome: str) -> None:
+        self.metrics.parse_outcomes.labels(role, model, outcome).inc()
 
     def on_document(self, doc: TopicDocument) -> None:
         self.metrics.documents.inc()

@@ -19,6 +19,9 @@ class Observer:
     def on_call(self, record: CallRecord) -> None:
         """A model call finished (ok or failed)."""
 
+    def on_parse(self, role: str, model: str, outcome: str) -> None:
+        """How ``model``'s answer for ``role`` fared: valid, repaired, unparsable or fallback (``olp.structured``)."""
+
     def on_document(self, doc: TopicDocument) -> None:
         """A topic document left the pipeline."""
 

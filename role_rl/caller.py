@@ -20,12 +20,13 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
-from olp.caller import CallContext, RoleResult
+from olp.caller import CallContext, RoleResult, parse_answer
 from olp.errors import BadModelOutputError
 from olp.gateway import Gateway
 from olp.observer import Observer
 from olp.profiles import Profile
 from olp.roles.base import Role
+from olp.structured import FALLBACK, role_response_format
 from olp.types import CallRecord
 from role_rl.audit import AuditPolicy
 from role_rl.board import Board, Verdict
@@ -144,16 +145,19 @@ class RLCaller:
 
     async def _run(self, role: Role, inp: Any, choice: Choice) -> list[_Answer]:
         messages = role.build_messages(inp, self.profile)
+        response_format = role_response_format(role, inp, self.profile)
         records = await asyncio.gather(*(
-            self.gateway.complete(role.name, m, messages, max_tokens=role.max_tokens) for m in choice.models))
+            self.gateway.complete(role.name, m, messages, max_tokens=role.max_tokens, response_format=response_format)
+            for m in choice.models))
         answers = []
         for model, rec in zip(choice.models, records):
             ans = _Answer(model, rec)
             if rec.ok:
                 try:
-                    ans.value, ans.parsed = role.parse(rec.text, inp, self.profile), True
-                except BadModelOutputError as exc:
-                    rec.ok, rec.error = False, f"unparsable answer: {exc}"
+                    ans.value = parse_answer(self.gateway, role, rec, inp, self.profile, response_format)
+                    ans.parsed = True
+                except BadModelOutputError:
+                    pass  # parse_answer marked the record failed and counted it
             answers.append(ans)
         return answers
 
@@ -222,6 +226,7 @@ class RLCaller:
                     return best.value, best.record.model, True
         if parsed:
             return parsed[0].value, parsed[0].record.model, True  # record.model: who answered (maybe a fallback)
+        self.gateway.observer.on_parse(role.name, answers[0].model, FALLBACK)
         return role.fallback(inp, self.profile), answers[0].model, False
 
     def _assign(self, role: str, model: str) -> None:

@@ -37,6 +37,8 @@ class LatencyStats:
         recent: latencies of the last ``window`` calls.
         calls / errors: calls seen, and how many failed.
         cost_usd: summed cost of the calls.
+        answers: role -> outcome -> count of this model's answers by how the role's parser took them ("valid",
+            "repaired", "unparsable", "fallback"; see ``olp.structured``).
     """
 
     alpha: float = 0.2
@@ -46,6 +48,7 @@ class LatencyStats:
     calls: int = 0
     errors: int = 0
     cost_usd: float = 0.0
+    answers: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, latency_ms: float, ok: bool = True, cost_usd: float = 0.0) -> None:
         self.calls += 1
@@ -67,7 +70,8 @@ class LatencyStats:
 
     def to_dict(self) -> dict[str, Any]:
         return {"alpha": self.alpha, "window": self.window, "ewma_ms": self.ewma_ms, "recent": list(self.recent),
-                "calls": self.calls, "errors": self.errors, "cost_usd": self.cost_usd}
+                "calls": self.calls, "errors": self.errors, "cost_usd": self.cost_usd,
+                "answers": {r: dict(o) for r, o in self.answers.items()}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LatencyStats":
@@ -76,7 +80,16 @@ class LatencyStats:
         s.recent = deque(float(x) for x in data.get("recent", []))
         s.calls, s.errors = int(data.get("calls", 0)), int(data.get("errors", 0))
         s.cost_usd = float(data.get("cost_usd", 0.0))
+        s.answers = {str(r): {str(k): int(n) for k, n in o.items()} for r, o in (data.get("answers") or {}).items()}
         return s
+
+    def outcomes(self) -> dict[str, int]:
+        """Answers by outcome, over every role."""
+        total: dict[str, int] = {}
+        for per_role in self.answers.values():
+            for outcome, n in per_role.items():
+                total[outcome] = total.get(outcome, 0) + n
+        return total
 
 
 class PoolStats(Observer):
@@ -89,6 +102,10 @@ class PoolStats(Observer):
     def on_call(self, record: CallRecord) -> None:
         stats = self.models.setdefault(record.model, LatencyStats(self.alpha, self.window))
         stats.add(record.latency_ms, record.ok, record.cost_usd)
+
+    def on_parse(self, role: str, model: str, outcome: str) -> None:
+        per_role = self.models.setdefault(model, LatencyStats(self.alpha, self.window)).answers.setdefault(role, {})
+        per_role[outcome] = per_role.get(outcome, 0) + 1
 
     def get(self, model: str) -> LatencyStats | None:
         return self.models.get(model)

@@ -159,5 +159,34 @@ class Role(ABC, Generic[In, Out]):
     def fallback(self, inp: In, profile: Profile) -> Out:
         """A safe answer used when every model's answer was rejected (keeps the stream going)."""
 
+    def schema(self, inp: In, profile: Profile) -> dict[str, Any] | None:
+        """The JSON Schema of a well-formed answer to ``inp``, sent as ``response_format`` to models that take one.
+
+        It says what the instructions say (ids and aspects the input allows, so a constrained decoder cannot
+        invent them); the parser still enforces what a schema cannot (each sentence placed exactly once).
+        None: the role sends no schema.
+        """
+        return None
+
     def dump(self, value: Out) -> str:
         return json.dumps(value, ensure_ascii=False)
+
+
+def object_schema(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    """A closed JSON object: these properties, ``required`` (default: all), nothing else."""
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required, "additionalProperties": False}
+
+
+def id_schema(ids: list[int], nullable: bool = False) -> dict[str, Any]:
+    """One sentence id out of ``ids`` (or null)."""
+    values: list[Any] = sorted(set(ids))
+    if nullable:
+        values.append(None)
+    return {"enum": values} if values else {"type": "integer"}
+
+
+def aspects_schema(profile: Profile, ids: list[int]) -> dict[str, Any]:
+    """``{aspect: [id, ...]}`` with every aspect of the profile and only the given ids."""
+    ids_array = {"type": "array", "items": id_schema(ids), "uniqueItems": True}
+    return object_schema({a.label: ids_array for a in profile.aspects})

@@ -8,7 +8,7 @@ from typing import Any
 
 from olp.errors import BadModelOutputError
 from olp.profiles import Profile
-from olp.roles.base import Role, as_int, extract_json, sentence_rows
+from olp.roles.base import Role, as_int, extract_json, id_schema, object_schema, sentence_rows
 from olp.types import Sentence
 
 
@@ -41,6 +41,10 @@ class ChunkSplitter(Role[SplitterInput, int | None]):
             "chunk_end": inp.chunk_end,
             "sentences": sentence_rows(inp.tail),
         }
+
+    def schema(self, inp: SplitterInput, profile: Profile) -> dict[str, Any]:
+        ids = [s.id for s in inp.tail] + [t[1] for t in inp.topics]
+        return object_schema({"next_start": id_schema(ids, nullable=True)})
 
     def parse(self, text: str, inp: SplitterInput, profile: Profile) -> int | None:
         value = extract_json(text)

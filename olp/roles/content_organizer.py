@@ -8,7 +8,7 @@ from typing import Any
 
 from olp.errors import BadModelOutputError
 from olp.profiles import Profile
-from olp.roles.base import Role, as_int, extract_json, sentence_rows
+from olp.roles.base import Role, as_int, aspects_schema, extract_json, object_schema, sentence_rows
 from olp.types import Sentence
 
 Aspects = dict[str, list[int]]
@@ -80,6 +80,9 @@ class ContentOrganizer(Role[OrganizerInput, Aspects]):
 
     def payload(self, inp: OrganizerInput) -> dict[str, Any]:
         return {"topic": inp.topic, "sentences": sentence_rows(inp.sentences)}
+
+    def schema(self, inp: OrganizerInput, profile: Profile) -> dict[str, Any]:
+        return object_schema({"aspects": aspects_schema(profile, [s.id for s in inp.sentences])})
 
     def parse(self, text: str, inp: OrganizerInput, profile: Profile) -> Aspects:
         value = extract_json(text, dict)

@@ -8,7 +8,7 @@ from typing import Any
 
 from olp.errors import BadModelOutputError
 from olp.profiles import Profile
-from olp.roles.base import Role, extract_json
+from olp.roles.base import Role, aspects_schema, extract_json, object_schema
 from olp.roles.content_organizer import Aspects, normalize_aspects
 from olp.roles.topic_finder import clean_name
 
@@ -40,6 +40,10 @@ class FormatChecker(Role[FormatInput, FormatAnswer]):
 
     def payload(self, inp: FormatInput) -> dict[str, Any]:
         return {"document": {"topic": inp.topic, "aspects": inp.aspects}, "allowed": list(inp.allowed)}
+
+    def schema(self, inp: FormatInput, profile: Profile) -> dict[str, Any]:
+        return object_schema({"topic": {"type": "string", "minLength": 1, "maxLength": 120},
+                              "aspects": aspects_schema(profile, list(inp.allowed))})
 
     def parse(self, text: str, inp: FormatInput, profile: Profile) -> FormatAnswer:
         value = extract_json(text, dict)

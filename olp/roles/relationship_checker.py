@@ -8,7 +8,7 @@ from typing import Any
 
 from olp.errors import BadModelOutputError
 from olp.profiles import Profile
-from olp.roles.base import Role, extract_json, sentence_rows
+from olp.roles.base import Role, extract_json, object_schema, sentence_rows
 from olp.roles.topic_finder import clean_name
 from olp.types import Sentence
 
@@ -49,6 +49,10 @@ class RelationshipChecker(Role[CheckerInput, CheckerAnswer]):
             return {"name": t.name, "span": list(t.span), "sentences": sentence_rows(list(t.sample))}
 
         return {"a": ref(inp.a), "b": ref(inp.b)}
+
+    def schema(self, inp: CheckerInput, profile: Profile) -> dict[str, Any]:
+        # "name" only matters when "same" is true; the instructions leave it out otherwise
+        return object_schema({"same": {"type": "boolean"}, "name": {"type": "string", "maxLength": 120}}, ["same"])
 
     def parse(self, text: str, inp: CheckerInput, profile: Profile) -> CheckerAnswer:
         try:

@@ -8,7 +8,7 @@ from typing import Any
 
 from olp.errors import BadModelOutputError
 from olp.profiles import Profile
-from olp.roles.base import Role, extract_json, sentence_rows
+from olp.roles.base import Role, extract_json, object_schema, sentence_rows
 from olp.types import Sentence
 
 MAX_TOPICS = 24
@@ -40,6 +40,10 @@ class TopicFinder(Role[FinderInput, list[str]]):
 
     def payload(self, inp: FinderInput) -> dict[str, Any]:
         return {"sentences": sentence_rows(inp.sentences)}
+
+    def schema(self, inp: FinderInput, profile: Profile) -> dict[str, Any]:
+        name = {"type": "string", "minLength": 1, "maxLength": MAX_NAME}
+        return object_schema({"topics": {"type": "array", "items": name, "maxItems": MAX_TOPICS}})
 
     def parse(self, text: str, inp: FinderInput, profile: Profile) -> list[str]:
         value = extract_json(text)

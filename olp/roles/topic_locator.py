@@ -8,7 +8,7 @@ from typing import Any
 
 from olp.errors import BadModelOutputError
 from olp.profiles import Profile
-from olp.roles.base import Role, as_int, extract_json, sentence_rows
+from olp.roles.base import Role, as_int, extract_json, id_schema, object_schema, sentence_rows
 from olp.types import Sentence
 
 
@@ -32,6 +32,10 @@ class TopicLocator(Role[LocatorInput, tuple[int, int]]):
 
     def payload(self, inp: LocatorInput) -> dict[str, Any]:
         return {"topic": inp.topic, "other_topics": list(inp.others), "sentences": sentence_rows(inp.sentences)}
+
+    def schema(self, inp: LocatorInput, profile: Profile) -> dict[str, Any]:
+        ids = id_schema([s.id for s in inp.sentences])
+        return object_schema({"first": ids, "last": ids})
 
     def parse(self, text: str, inp: LocatorInput, profile: Profile) -> tuple[int, int]:
         value = extract_json(text)

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from olp.observer import Observer
 from olp.poolfile import ModelSpec, parse_pool
 from olp.roles.base import extract_payload
 from olp.types import CallRecord
@@ -26,9 +27,10 @@ class FakeGateway:
         self.answers = answers
         self.latency_ms = latency_ms or {}
         self.calls: list[tuple[str, str, dict]] = []
+        self.observer = Observer()
 
     async def complete(self, role: str, model: str, messages: list[dict[str, Any]], *, max_tokens: int | None = None,
-                       fallbacks: bool = True) -> CallRecord:
+                       fallbacks: bool = True, response_format: dict[str, Any] | None = None) -> CallRecord:
         payload = extract_payload(messages)
         self.calls.append((role, model, payload))
         spec = self.pool.spec(model)

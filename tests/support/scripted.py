@@ -74,6 +74,7 @@ class ScriptedModel:
     def __init__(self) -> None:
         self.answers: dict[str, Callable[[dict], str]] = dict(DEFAULTS)
         self.seen: list[dict[str, Any]] = []
+        self.params: list[dict[str, Any]] = []  # litellm's optional params of every call (response_format, ...)
 
     def answer(self, messages: list[dict]) -> str:
         payload = extract_payload(messages)
@@ -95,10 +96,13 @@ def install(model: ScriptedModel, provider: str = "olp-test") -> None:
             return litellm.completion(model="gpt-4o", messages=messages, mock_response=_answer(messages))
 
         async def acompletion(self, model: str, messages: list, *args, **kwargs) -> ModelResponse:  # type: ignore[override]
+            model_.params.append(dict(kwargs.get("optional_params") or {}))
             return litellm.completion(model="gpt-4o", messages=messages, mock_response=_answer(messages))
 
     def _answer(messages: list) -> str:
         return model.answer(messages)
+
+    model_ = model  # the handler's ``model`` argument is litellm's model name
 
     litellm.custom_provider_map = [p for p in litellm.custom_provider_map if p["provider"] != provider]
     litellm.custom_provider_map.append({"provider": provider, "custom_handler": Handler()})
