@@ -1,6 +1,18 @@
 """The one place that calls models: ``litellm.acompletion`` with timeouts, retries, fallbacks, token counts,
 prices and measured latency. Every call returns a ``CallRecord``; failures are records too (``ok=False``), so
 a model that misbehaves never stops the stream.
+
+olp records every call itself (the ``CallRecord``), so it does not pay for litellm's per-call bookkeeping where
+it can avoid it (issue 13: that bookkeeping cost several times the local engines' own work):
+
+- olp's in-process engines (``olp-local/...``) are called directly (``olp.engines.provider.complete``: the same
+  answer and token counts as the litellm handler, without litellm's client, logging and cost path);
+- prices come from a table computed once per pool model (the pool's ``model_info`` over litellm's cost map);
+- every other provider goes through ``litellm.acompletion`` as before (providers, retries, errors, token usage),
+  without litellm's own pricing of the response and its logging payload (``_without_bookkeeping``).
+
+``Gateway(legacy=True)`` keeps the path before issue 13 (everything through litellm, priced per call), so that
+``olp bench streams`` can measure both in one run.
 """
 
 from __future__ import annotations
@@ -20,6 +32,9 @@ from olp.types import CallRecord
 log = logging.getLogger(__name__)
 
 _KEYLIKE = re.compile(r"\b(sk|pk|rk|key|AIza)[-_A-Za-z0-9]{12,}\b")
+#: litellm cost-map keys whose price is not simply per token: tiers, characters, seconds, media (web-search prices
+#: per query are left out: olp's calls make no web searches)
+_NONLINEAR = re.compile(r"above|tier|per_character|per_second|per_image|per_audio|per_video")
 
 
 def redact(message: str, secrets: list[str]) -> str:
@@ -39,6 +54,56 @@ def _litellm():
     return litellm
 
 
+_quiet: dict[str, Any] = {}  # the litellm pieces _without_bookkeeping uses, once they are known to exist
+_CALLBACK_LISTS = ("callbacks", "success_callback", "_async_success_callback", "failure_callback")
+
+
+def _without_bookkeeping(litellm: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``acompletion`` kwargs with a litellm logging object that neither prices the response nor logs it.
+
+    litellm builds one logging object per call, prices the response with it (a search of its cost map) and
+    schedules a task that assembles its standard logging payload for callbacks; olp has none and records the
+    call itself. Measured (``olp bench streams``): 10-20% of the worker's CPU on a pool of HTTP models. The object is made by litellm's own setup
+    (so retries, errors, failure logging and provider handling are unchanged); only those three methods are off.
+    If this litellm does not have those pieces, the call goes through litellm unchanged.
+    """
+    if "setup" not in _quiet:
+        try:
+            import uuid
+
+            from litellm.litellm_core_utils.litellm_logging import Logging
+            from litellm.litellm_core_utils.rules import Rules
+            from litellm.utils import function_setup
+
+            class _OlpLogging(Logging):
+                def response_cost_calculator(self, *args: Any, **kw: Any) -> None:
+                    return None  # olp prices the call from its own table
+
+                def claim_async_success_log(self) -> bool:
+                    return False  # nothing to log: no callbacks; olp records the call
+
+                def handle_sync_success_callbacks_for_async_calls(self, *args: Any, **kw: Any) -> None:
+                    return None
+
+            _quiet.update(setup=function_setup, rules=Rules(), cls=_OlpLogging, uuid=uuid.uuid4)
+        except Exception as exc:  # another litellm: keep its full path
+            log.debug("litellm's per-call bookkeeping stays on: %s", exc)
+            _quiet["setup"] = None
+    if _quiet["setup"] is None or any(getattr(litellm, name, None) for name in _CALLBACK_LISTS):
+        return kwargs  # someone asked litellm to log calls: let it
+    import datetime
+
+    try:
+        obj, kwargs = _quiet["setup"]("acompletion", _quiet["rules"], datetime.datetime.now(),
+                                      litellm_call_id=str(_quiet["uuid"]()), **kwargs)
+        obj.__class__ = _quiet["cls"]
+    except Exception as exc:
+        log.debug("litellm's per-call bookkeeping stays on: %s", exc)
+        _quiet["setup"] = None
+        return kwargs
+    return {**kwargs, "litellm_logging_obj": obj}
+
+
 class Gateway:
     """Calls pool models through litellm and measures each call.
 
@@ -47,6 +112,8 @@ class Gateway:
         observer: told about every call record.
         clock: monotonic seconds (injected so tests are exact).
         backoff_s: first retry delay; doubles per retry.
+        legacy: every call through ``litellm.acompletion`` and priced by litellm per call (the path before issue
+            13; same records, slower), for side-by-side benchmarks.
     """
 
     def __init__(
@@ -55,6 +122,7 @@ class Gateway:
         observer: Observer | None = None,
         clock: Callable[[], float] = time.perf_counter,
         backoff_s: float = 0.2,
+        legacy: bool = False,
     ) -> None:
         self.pool = pool
         self.observer = observer or Observer()
@@ -63,6 +131,8 @@ class Gateway:
         self._litellm = None
         self._engines_ready = False
         self._warned: set[str] = set()
+        self.legacy = legacy
+        self._prices: dict[str, tuple[float, float] | None] = {}  # model name -> USD per (input, output) token
 
     @property
     def litellm(self):
@@ -137,6 +207,12 @@ class Gateway:
         self, role: str, spec: ModelSpec, messages: list[dict[str, Any]], max_tokens: int | None,
         response_format: dict[str, Any] | None = None,
     ) -> CallRecord:
+        if spec.local and not self.legacy:
+            from olp.engines.provider import complete
+
+            text, tin, tout = await complete(spec.litellm_model, messages, timeout=self.pool.timeout_s + 1.0)
+            return CallRecord(role=role, model=spec.name, text=text, input_tokens=tin, output_tokens=tout,
+                              cost_usd=self.price(spec, tin, tout))
         if spec.local and not self._engines_ready:
             from olp.engines import register
 
@@ -151,10 +227,10 @@ class Gateway:
 
             if (fmt := model_response_format(spec, response_format)) is not None:
                 params["response_format"] = fmt
-        response = await asyncio.wait_for(
-            self.litellm.acompletion(messages=messages, timeout=self.pool.timeout_s, num_retries=0, **params),
-            timeout=self.pool.timeout_s + 1.0,
-        )
+        kwargs = dict(messages=messages, timeout=self.pool.timeout_s, num_retries=0, **params)
+        if not self.legacy:
+            kwargs = _without_bookkeeping(self.litellm, kwargs)
+        response = await asyncio.wait_for(self.litellm.acompletion(**kwargs), timeout=self.pool.timeout_s + 1.0)
         text = response.choices[0].message.content or ""
         tin, tout = self._tokens(spec, params, messages, text, getattr(response, "usage", None))
         return CallRecord(
@@ -182,7 +258,40 @@ class Gateway:
         return int(tin), int(tout)
 
     def price(self, spec: ModelSpec, tin: int, tout: int) -> float:
-        """USD for a call: the pool's prices when given, else litellm's cost map (0 for unknown models)."""
+        """USD for a call: the pool's prices when given, else litellm's cost map (0 for unknown models).
+
+        The per-token prices are looked up once per pool model; models whose price depends on the call (tiers above
+        a token count, prices per character or second) are priced by litellm on every call, as before.
+        """
+        if self.legacy:
+            return self._price_per_call(spec, tin, tout)
+        try:
+            table = self._prices[spec.name]
+        except KeyError:
+            table = self._prices[spec.name] = self._price_table(spec)
+        if table is None:
+            return self._price_per_call(spec, tin, tout)
+        return tin * table[0] + tout * table[1]
+
+    def _price_table(self, spec: ModelSpec) -> tuple[float, float] | None:
+        """(USD per input token, per output token), or None when the price is not linear in the token counts."""
+        if spec.input_cost_per_token is not None and spec.output_cost_per_token is not None:
+            return spec.input_cost_per_token, spec.output_cost_per_token
+        try:
+            info = self.litellm.get_model_info(model=spec.litellm_model)
+        except Exception:
+            return 0.0, 0.0  # litellm does not know the model: priced 0, as _price_per_call does
+        if any(value and _NONLINEAR.search(key) for key, value in info.items()):
+            return None
+        cin, cout = info.get("input_cost_per_token"), info.get("output_cost_per_token")
+        if not isinstance(cin, (int, float)) or not isinstance(cout, (int, float)):
+            return None
+        return (
+            spec.input_cost_per_token if spec.input_cost_per_token is not None else float(cin),
+            spec.output_cost_per_token if spec.output_cost_per_token is not None else float(cout),
+        )
+
+    def _price_per_call(self, spec: ModelSpec, tin: int, tout: int) -> float:
         if spec.input_cost_per_token is not None and spec.output_cost_per_token is not None:
             return tin * spec.input_cost_per_token + tout * spec.output_cost_per_token
         try:

@@ -3,6 +3,9 @@
 The handler reads the role's payload from the messages, runs the engine named by the model, and returns a litellm
 ``ModelResponse`` whose ``usage`` is counted with ``litellm.token_counter`` (the gpt-4o tokenizer stands in), so
 pricing and Role-RL's cost term treat local engines like any other model.
+
+The gateway calls :func:`complete` instead: the same answer and the same token counts, without litellm's client,
+logging and cost path around an engine that runs in this very process (issue 13).
 """
 
 from __future__ import annotations
@@ -98,6 +101,21 @@ def _response(model_response, model: str, messages, text: str, size: int, starte
     return model_response
 
 
+async def complete(model: str, messages: list[dict[str, Any]], timeout: float) -> tuple[str, int, int]:
+    """The engine's answer to a role prompt and its (prompt, completion) token counts, as the handler gives them.
+
+    Large prompts (and Chinese ones before jieba is loaded) are answered in a worker thread, bounded by ``timeout``
+    seconds; the rest inline, as the handler does. Errors are the handler's (``litellm.BadRequestError``).
+    """
+    size = _size(messages)
+    if size > THREAD_THRESHOLD or _needs_jieba(messages):
+        text = await asyncio.wait_for(asyncio.to_thread(answer, model, messages), timeout)
+    else:
+        text = answer(model, messages)
+    prompt, completion = _count(messages, text, size)
+    return text, prompt, completion
+
+
 def _make_handler():
     from litellm import CustomLLM
 
@@ -147,4 +165,4 @@ def register() -> None:
     litellm.utils.custom_llm_setup()
 
 
-__all__ = ["ENGINES", "answer", "register"]
+__all__ = ["ENGINES", "answer", "complete", "register"]
