@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 
 
@@ -27,7 +28,16 @@ def run(args: argparse.Namespace) -> int:
     if args.idle_timeout is not None and not args.idle_timeout > 0:
         raise ConfigError("--idle-timeout must be a positive number of seconds")
     parse_broker(args.broker)
+    quiet_kafka_client()
     return asyncio.run(_consume(args))
+
+
+def quiet_kafka_client() -> None:
+    """Keep aiokafka's log lines off stderr: it logs what it retries (a new topic's leader not elected yet,
+    a broker reconnect) and raises what it cannot, which olp turns into one line."""
+    log = logging.getLogger("aiokafka")
+    log.addHandler(logging.NullHandler())
+    log.propagate = False
 
 
 async def _consume(args: argparse.Namespace) -> int:

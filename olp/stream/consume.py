@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -32,32 +33,36 @@ async def documents(
     from_beginning: bool = True,
     topics: Topics | None = None,
     clock: Callable[[], float] = time.monotonic,
+    assign_timeout_s: float = 30.0,
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield each new document (of ``stream`` if given), without duplicates.
 
-    Stops after ``idle_timeout_s`` seconds without a new document (None: never). Reads every partition
-    without joining a consumer group, so any number of consumers see every document.
+    Stops after ``idle_timeout_s`` seconds without a new document (None: never), counted from when the
+    consumer reads the topic. Reads every partition without joining a consumer group, so any number of
+    consumers see every document. Raises ConfigError (one line) when the broker cannot be reached, or the
+    documents topic shows no partitions within ``assign_timeout_s`` seconds.
     """
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.errors import KafkaError
 
     from olp.stream.kafka import check_reachable, ensure_topics
 
     topics = topics or Topics()
     await ensure_topics(broker, topics, partitions=4)  # a consumer may start before any worker or producer
+    # Subscribed without a group, the consumer asks for the topic's metadata and reads all its partitions. (One
+    # that is only assign()ed knows no topic's partitions: aiokafka fetches metadata for subscribed topics only.)
     consumer = AIOKafkaConsumer(
+        topics.documents,
         bootstrap_servers=check_reachable(broker),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",
         isolation_level="read_committed",  # with exactly_once workers, skip aborted transactions
+        metadata_max_age_ms=5_000,
     )
-    await consumer.start()
     try:
-        # ensure_topics waited for the topic, so the metadata fetched at start lists its partitions
-        parts = consumer.partitions_for_topic(topics.documents)
-        if not parts:
-            raise ConfigError(f"topic {topics.documents!r} has no partitions on the broker; is the broker healthy?")
-        consumer.assign([TopicPartition(topics.documents, p) for p in sorted(parts)])
+        await consumer.start()
+        await _wait_assigned(consumer, topics.documents, broker, assign_timeout_s, clock)
         dedup, last_new = Dedup(), clock()
         want = None if stream is None else stream.encode("utf-8")
         while idle_timeout_s is None or clock() - last_new < idle_timeout_s:
@@ -73,8 +78,24 @@ async def documents(
                     if isinstance(doc, dict) and dedup.fresh(doc):
                         last_new = clock()
                         yield doc
+    except KafkaError as exc:
+        raise ConfigError(f"reading {topics.documents!r} from the Kafka broker at {broker} failed: {exc}") from None
     finally:
+        # aiokafka starts a task at start(); stopped before that task first ran, stop() raises CancelledError.
+        await asyncio.sleep(0)
         await consumer.stop()
+
+
+async def _wait_assigned(consumer: Any, topic: str, broker: str, timeout_s: float, clock: Callable[[], float]) -> None:
+    """Wait until the consumer reads the topic's partitions; a ConfigError after ``timeout_s`` seconds."""
+    deadline = clock() + timeout_s
+    while not consumer.assignment():
+        if clock() >= deadline:
+            raise ConfigError(
+                f"topic {topic!r} shows no partitions on the Kafka broker at {broker} after {timeout_s:.0f} s; "
+                "is the broker healthy? (scripts/kafka-dev status)"
+            )
+        await asyncio.sleep(0.1)
 
 
 def render(doc: dict[str, Any]) -> Any:
