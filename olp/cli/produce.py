@@ -7,6 +7,11 @@ import asyncio
 import itertools
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from olp.types import Sentence
 
 
 def add_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -23,8 +28,27 @@ def add_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
     return p
 
 
+class NonBlank:
+    """The sentences that have text; counts the empty (whitespace-only) ones it leaves out.
+
+    OLP-MINI lists hold empty sentences; sent, each would only land in the dead-letter topic.
+    """
+
+    def __init__(self, sentences: Iterable[Sentence]) -> None:
+        self.sentences = sentences
+        self.skipped = 0
+
+    def __iter__(self) -> Iterator[Sentence]:
+        for s in self.sentences:
+            if s.text.strip():
+                yield s
+            else:
+                self.skipped += 1
+
+
 def run(args: argparse.Namespace) -> int:
-    from olp.errors import ConfigError
+    from olp.cli.consume import quiet_kafka_client
+    from olp.errors import BadInputError, ConfigError
     from olp.io import read_sentences
     from olp.profiles import detect_profile, get_profile
     from olp.stream.produce import produce
@@ -35,9 +59,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.stream_id.strip():
         raise ConfigError("--stream-id must not be blank")
     parse_broker(args.broker)
-    sentences = read_sentences(args.input)
+    kept = NonBlank(read_sentences(args.input))
+    sentences = iter(kept)
     head = list(itertools.islice(sentences, 20))  # validates the start of the input before anything is sent
+    if not head:
+        raise BadInputError(f"{args.input}: no sentence has any text ({kept.skipped} empty)")
     profile = get_profile(args.profile).name if args.profile else detect_profile([s.text for s in head]).name
+    quiet_kafka_client()
     start = time.monotonic()
     sent = asyncio.run(
         produce(
@@ -51,5 +79,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         took = time.monotonic() - start
-        print(f"olp produce: sent {sent} sentences of stream {args.stream_id!r} in {took:.1f} s", file=sys.stderr)
+        skipped = f", skipped {kept.skipped} empty" if kept.skipped else ""
+        print(f"olp produce: sent {sent} sentences of stream {args.stream_id!r} in {took:.1f} s{skipped}",
+              file=sys.stderr)
     return 0
