@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 
 
 def add_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -70,9 +71,23 @@ def serve(settings, metrics_port: int | None, metrics_host: str, log_level: str)
     # faust (mode) sets up its own logging from the worker's loglevel; litellm is noisy at INFO.
     logging.getLogger("LiteLLM").setLevel(logging.WARNING)
     app = create_app(settings, observer=observer)
-    worker = faust.Worker(app, loglevel=log_level.upper(), quiet=True, redirect_stdouts=False)
+    worker = faust.Worker(app, loglevel=log_level.upper(), quiet=True, redirect_stdouts=False, logfile=sys.stderr,
+                          logging_config=_plain_unless_terminal())
+    if not (sys.stdout.isatty() and sys.stderr.isatty()):
+        worker.spinner = None  # faust's spinner writes cursor codes and backspaces even into a file
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
+
+
+def _plain_unless_terminal() -> dict:
+    """mode's logging config, with colours only when stderr (where the logs go) is a terminal.
+
+    mode writes its logs to stderr but asks stdout whether to colour them, so ``olp worker 2>worker.log`` run
+    from a terminal filled the file with colour codes.
+    """
+    from mode.utils.logging import DEFAULT_FORMATTERS
+
+    return {"merge": True, "formatters": {"colored": {**DEFAULT_FORMATTERS["colored"], "stream": sys.stderr}}}
