@@ -10,7 +10,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "replay": ("role_rl.bench_replay", "Role-RL managers on the authors' recorded LLM answers and judgments"),
     "longbench": ("olp.bench.longbench", "LongBench-OLP: the authors' similarity, beside their stored outputs"),
     "qmsum": ("olp.bench.qmsum", "QMSum meetings: topic recall against gold topic spans"),
-    "olp-mini": ("olp.bench.olp_mini", "OLP-MINI transcripts: topics, cost and latency per configuration"),
+    "olp-mini": ("olp.bench.olp_mini", "OLP-MINI labelled transcripts: product recall, cost and latency per configuration"),
+    "judge": ("olp.bench.judge_agreement", "the local judge's verdicts on finder and locator answers against the OLP-MINI labels"),
     "throughput": ("olp.bench.throughput", "pipeline overhead: sentences/s, CPU per sentence, peak memory"),
     "scale": ("olp.bench.scale", "100 synthetic transcripts with a calibrated simulated pool"),
 }
