@@ -68,6 +68,28 @@ def transcript(lang: str, name: str, sentence_ids) -> Any:
     return Transcript(t.name, t.stream, [type(p)(p.name, p.price, frozenset(p.ids & have)) for p in t.products])
 
 
+def missed(docs, labels, sentence_ids) -> dict[str, int]:
+    """Why products went unmatched (meant for the oracle, whose answers are right): ``gaps`` (chit-chat inside
+    the product: its own first-to-last stretch has IoU < 0.5 with it, so no contiguous document can match),
+    ``split`` (two or more documents each hold a fifth of it), ``too long`` (one document holds it with too much
+    else, e.g. the talk after it up to the next product)."""
+    from olp.datasets import GoldTopic
+    from olp.evaluation.recall import doc_ids, iou, match_topics
+
+    products = [p for p in labels.products if p.ids]
+    matched = {g for g, _, _ in match_topics(docs, [GoldTopic(p.name, tuple(sorted(p.ids)), {}) for p in products])}
+    sets = [doc_ids(d) for d in docs]
+    out: dict[str, int] = {}
+    for k, p in enumerate(products):
+        if k in matched:
+            continue
+        stretch = {i for i in sentence_ids if min(p.ids) <= i <= max(p.ids)}
+        holders = [s for s in sets if 5 * len(s & p.ids) >= len(p.ids)]
+        why = "gaps" if iou(set(p.ids), stretch) < 0.5 else "split" if len(holders) >= 2 else "too long"
+        out[why] = out.get(why, 0) + 1
+    return out
+
+
 def run_one(job: tuple) -> tuple:
     """One configuration on one file (a worker process's unit of work): ``(docs, records, wall_s, rewards)``."""
     import asyncio
@@ -113,20 +135,28 @@ def run(args: argparse.Namespace) -> int:
     results = _pool_map(run_one, jobs, args.workers)
 
     payload: dict[str, Any] = {"benchmark": "olp-mini", "files": files, "configurations": {}}
-    rows, all_runs = [], {}
+    rows, all_runs, notes = [], {}, []
     by_key = {(j[0].name, j[2], j[3]): r for j, r in zip(jobs, results)}
     for config in configs:
         entry: dict[str, Any] = {}
         for lang in langs:
-            counts, runs = Counts(), []
+            counts, runs, losses = Counts(), [], {}
             for name in files[lang]:
                 docs, records, wall, rewards = by_key[(config.name, lang, name)]
                 ids = [s.id for s in _sentences(lang, name)]
-                counts.add(score_transcript(docs, transcript(lang, name, ids)))
+                labels = transcript(lang, name, ids)
+                counts.add(score_transcript(docs, labels))
+                if config.kind == "oracle":
+                    for why, n in missed(docs, labels, ids).items():
+                        losses[why] = losses.get(why, 0) + n
                 runs.append(RunResult(docs, records, wall, 0.0, len(ids), {"rewards": rewards}))
             all_runs.setdefault(config.name, []).extend(runs)
             summary = cost_latency_summary(runs)
             entry[lang] = {**counts.scores(), **summary}
+            if config.kind == "oracle":
+                entry[lang]["missed"] = losses
+                notes.append(f"oracle, {lang}: {counts.products - counts.matched} of {counts.products} products "
+                             "missed: " + ", ".join(f"{n} {why}" for why, n in losses.items()))
             e, ttd = entry[lang], summary["time_to_document_ms_p50"]
             rows.append([config.name, lang, *(e[m] for m in METRICS[:4]),
                          f"{e['empty_outputs']} of {e['transcripts_with_products']}", e["documents"], e["products"],
@@ -135,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     header = ["configuration", "lang", "recall", "detected", "precision", "price named", "empty outputs",
               "documents", "products", "cost USD", "calls", "time to doc p50 ms"]
     counts_line = ", ".join(f"{len(files[lang])} {lang}" for lang in langs)
-    table = f"OLP-MINI labelled files: {counts_line}\n\n" + md_table(header, rows)
+    table = f"OLP-MINI labelled files: {counts_line}\n\n" + md_table(header, rows) + "\n\n" + "\n".join(notes)
 
     if args.synthetic:
         table += "\n\n" + _synthetic(args, pool, configs, langs, payload)

@@ -12,6 +12,7 @@ import pytest
 
 from olp.bench import oracle
 from olp.bench.common import run_stream
+from olp.bench.olp_mini import missed
 from olp.evaluation.products import Product, Transcript, score_transcript
 from olp.evaluation.recall import doc_ids
 from olp.types import Sentence
@@ -61,6 +62,7 @@ def test_chit_chat_inside_a_product_is_what_the_pipeline_loses():
     assert [sorted(doc_ids(d)) for d in res.docs] == [list(range(200, 213))]
     c = score_transcript(res.docs, mug)
     assert (c.matched, c.detected, c.precise) == (0, 0, 0)
+    assert missed(res.docs, mug, [s.id for s in sents]) == {"gaps": 1}
 
 
 def test_the_oracle_answers_only_inside_labelled():
