@@ -1,4 +1,4 @@
-"""``olp bench judge``: does the local judge know what it judges? Its verdicts on finder and locator answers, against the labels.
+"""``olp bench judge``: does the local judge know what it judges? Its verdicts, against the OLP-MINI labels.
 
 Each labelled OLP-MINI file is cut into chunks of the profile's size. On each chunk the local judge (the
 ``quality`` engine's ``judge`` task, exactly what Role-RL's board sends) rules on answers of several sources:
@@ -147,9 +147,10 @@ def judge_file(job: tuple) -> list[dict[str, Any]]:
         substantial = [_label_name(p) for p, got in inside if len(got) >= SUBSTANTIAL]
         inp = {"sentences": rows}
         task = {"task": "topic_finder", "profile": profile.name, **inp}
-        word = _random_word([s.text for s in chunk], present, profile.language == "zh", zlib.crc32(name.encode()) + start)
-        answers = {"local-fast": fast.answer(task), "local-quality": quality.answer(task), "labels": {"topics": present},
-                   "random word": {"topics": [word]}, "none": {"topics": []}}
+        seed = zlib.crc32(name.encode()) + start
+        word = _random_word([s.text for s in chunk], present, profile.language == "zh", seed)
+        answers = {"local-fast": fast.answer(task), "local-quality": quality.answer(task),
+                   "labels": {"topics": present}, "random word": {"topics": [word]}, "none": {"topics": []}}
         for source, ans in answers.items():
             cases.append({"role": "topic_finder", "source": source, "lang": lang, "stream": t.stream, "file": name,
                           "right": finder_right(list(ans["topics"]), present, substantial),

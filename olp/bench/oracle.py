@@ -127,7 +127,8 @@ def _next_start(labels: _Labels, payload: dict[str, Any]) -> int | None:
     current, following = labels.owner[labels.order[at - 1]], labels.owner[labels.order[at]]
     if current != following:
         return None  # the product talked about last has ended; the next one starts after the chunk
-    topics = [t for t in payload.get("topics") or [] if isinstance(t, dict) and labels.product(t.get("name")) == current]
+    topics = [t for t in payload.get("topics") or []
+              if isinstance(t, dict) and labels.product(t.get("name")) == current]
     if topics:
         return max(int(t["span"][0]) for t in topics)
     inside = [i for i in _chunk_ids(payload.get("sentences")) if i in labels.ids[current]]

@@ -47,7 +47,8 @@ def test_every_configuration_and_the_oracle_report_the_five_metrics(data_dir, ca
     assert names[:2] == ["all local-fast", "all local-quality"] and names[-1] == "oracle (labels)"
     assert {"random assignment", "Role-RL (bandit)", "fixed window (300 words)"} <= set(names)
     for entry in out["configurations"].values():
-        assert {"recall", "detected", "precision", "price_named", "empty_outputs", "cost_usd", "calls"} <= set(entry["en"])
+        assert {"recall", "detected", "precision", "price_named", "empty_outputs", "cost_usd", "calls"} \
+            <= set(entry["en"])
     oracle = out["configurations"]["oracle (labels)"]["en"]
     assert (oracle["recall"], oracle["detected"], oracle["price_named"], oracle["empty_outputs"]) == (1.0, 1.0, 1.0, 0)
 
@@ -58,4 +59,5 @@ def test_a_missing_labels_folder_is_one_error_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "olp", "bench", "olp-mini"], capture_output=True, text=True,
                           env=env, timeout=120)
     assert proc.returncode == 2
-    assert len(proc.stderr.strip().splitlines()) == 1 and "labels folder" in proc.stderr and "OLP_DATA_DIR" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "labels folder" in proc.stderr and "OLP_DATA_DIR" in proc.stderr
