@@ -14,6 +14,10 @@ from olp.types import Sentence
 MAX_TOPICS = 24
 MAX_NAME = 120
 _JUNK = {"", "none", "n/a", "unspecified item", "product not specified", "unknown", "无", "未指定商品"}
+#: A name starts with neither space nor punctuation and holds no quote, backslash or control character: a constrained
+#: decoder (llama.cpp turns the schema into a grammar) cannot answer the instructions' placeholder "..." or the
+#: prompt's tags, nor write an invalid JSON string.
+NAME_PATTERN = r'^[^ .…,;:!?*#<"\x27\\\x00-\x1f][^"\\\x00-\x1f]*$'  # no \s, \-, \': llama.cpp's grammars lack them
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class TopicFinder(Role[FinderInput, list[str]]):
         return {"sentences": sentence_rows(inp.sentences)}
 
     def schema(self, inp: FinderInput, profile: Profile) -> dict[str, Any]:
-        name = {"type": "string", "minLength": 1, "maxLength": MAX_NAME}
+        name = {"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": NAME_PATTERN}
         return object_schema({"topics": {"type": "array", "items": name, "maxItems": MAX_TOPICS}})
 
     def parse(self, text: str, inp: FinderInput, profile: Profile) -> list[str]:
@@ -59,7 +63,8 @@ class TopicFinder(Role[FinderInput, list[str]]):
             if not isinstance(item, (str, int, float)):
                 continue
             name = clean_name(str(item))
-            if name.lower() in _JUNK or name.lower() in seen:
+            # a name without a letter or digit ("...", the instructions' placeholder) names nothing
+            if name.lower() in _JUNK or name.lower() in seen or not any(ch.isalnum() for ch in name):
                 continue
             seen.add(name.lower())
             names.append(name)

@@ -47,7 +47,8 @@ GOOD = {
     "chunk_splitter": [{"next_start": 10}, {"next_start": None}],
 }
 BAD = {
-    "topic_finder": [["wig"], {"topics": [""]}, {"topics": ["x"], "more": 1}, {"topics": ["x"] * 25}],
+    "topic_finder": [["wig"], {"topics": [""]}, {"topics": ["x"], "more": 1}, {"topics": ["x"] * 25},
+                     {"topics": ["..."]}, {"topics": ["<olp-input>\n{"]}, {"topics": ['a "b"']}],
     "topic_locator": [{"first": 9, "last": 12}, {"first": 10}, {"first": "10", "last": 12}],
     "relationship_checker": [{"same": "yes"}, {"name": "wig"}],
     "content_organizer": [{"aspects": aspects(a0=[99])}, {"aspects": {LABELS[0]: [10]}},
@@ -84,6 +85,12 @@ def test_canonical_answers_match_the_schema(name):
         if name == "topic_locator":
             dumped = {"first": dumped[0], "last": dumped[1]}
         jsonschema.validate(dumped, role.schema(INPUTS[name], EN))
+
+
+def test_the_finder_drops_names_without_a_letter_or_digit():
+    """Gemma 3 270M answers the instructions' placeholder: {"topics": ["...", "..."]}."""
+    assert TopicFinder().parse('{"topics": ["...", "…", "--", "wig: $89"]}', INPUTS["topic_finder"], EN) == ["wig: $89"]
+    assert TopicFinder().parse('{"topics": ["咖啡 34元"]}', INPUTS["topic_finder"], ZH) == ["咖啡 34元"]
 
 
 def test_aspect_schemas_use_the_profiles_labels():
