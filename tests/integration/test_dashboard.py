@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import urllib.parse
@@ -74,19 +75,45 @@ def test_prometheus_scrapes_the_worker_and_answers_queries(prometheus, scraped):
 
 def test_the_console_page_shows_roles_costs_and_graphs(prometheus, scraped, tmp_path):
     page = urllib.request.urlopen(f"{prometheus}/consoles/olp.html", timeout=10).read().decode()
-    assert "No role assignment yet" not in page
+    assert "No worker reports a role assignment now" not in page
     for role in ROLES:  # the server-rendered table: one row per role with its current model
         assert f"<td>{role}</td>" in page
     assert "<td><b>local-quality</b></td>" in page
+    # The shared worker runs without --manager: the reward panel says why it is empty.
+    assert 'id="reward_why"' in page and "No rewards: run the worker with <code>--manager</code>" in page
 
-    url = f'{prometheus}/consoles/olp.html#pctc{{"duration":300,"endTime":0}}'
+    url = f"{prometheus}/consoles/olp.html"
+    last = scalar(prometheus, "max(max_over_time(timestamp(olp_sentences_total)[1d:10s]))")
     dom = chromium("--virtual-time-budget=8000", "--dump-dom", url, profile=tmp_path / "dom").stdout
     # Rickshaw draws each graph as an SVG path once the range query returns data.
     assert dom.count('class="rickshaw_graph"') >= 4, dom[:2000]
     assert dom.count("<path") >= 10
+    # one assignment graph per role, tall enough to read
+    heights = [int(h) for h in re.findall(r'<td class="rickshaw_graph"[^>]* height="(\d+)"', dom)]
+    assert len(heights) == len(ROLES) + 3 and min(heights) >= 150, heights
+    # time axes show clock times (00:28, 00:28:15), y axes plain numbers with no label on the time axis at 0
+    times = re.findall(r'<div class="title">([^<]*)</div>', dom)
+    assert times and all(re.fullmatch(r"\d\d:\d\d(:\d\d)?", t) for t in times), times
+    ticks = re.findall(r"<text[^>]*>([^<]*)</text>", dom)
+    assert ticks and not [t for t in ticks if "e+" in t or "e-" in t or t in ("0", "0.000e+0")], ticks
+
+    # The range fits the run: from just before its first sample to now (not the last 15 minutes).
+    first = scalar(prometheus, "min(min_over_time(timestamp(olp_sentences_total)[1d:10s]))")
+    span = re.search(r'id="olp_range" data-start="([\d.]+)" data-end="([\d.]+)">Graphs: the run, from its first', dom)
+    assert first is not None and span, dom[:3000]
+    start, end = float(span.group(1)), float(span.group(2))
+    assert start < first and end - start <= max(30, (end - first) * 1.05 + 3), (start, first, end)  # 30 s at least
+    assert end >= last - 1  # its last sample (before the page was drawn) is in the range
 
     out = Path(os.environ.get("OLP_ARTIFACTS", tmp_path)) / "dashboard.png"
     out.parent.mkdir(parents=True, exist_ok=True)
-    shot = chromium("--virtual-time-budget=8000", "--window-size=1400,1800", f"--screenshot={out}", url,
+    shot = chromium("--virtual-time-budget=8000", "--window-size=1400,2300", f"--screenshot={out}", url,
                     profile=tmp_path / "shot")
     assert out.exists() and out.stat().st_size > 50_000, shot.stderr[-2000:]
+
+
+def test_a_range_chosen_in_the_address_is_kept(prometheus, scraped, tmp_path):
+    url = f'{prometheus}/consoles/olp.html#pctc{{"duration":300,"endTime":0}}'
+    dom = chromium("--virtual-time-budget=8000", "--dump-dom", url, profile=tmp_path / "dom").stdout
+    assert 'id="olp_range">Graphs: the range in the address' in dom
+    assert dom.count("<path") >= 10
