@@ -24,14 +24,17 @@ class TopicLocator(Role[LocatorInput, tuple[int, int]]):
     max_tokens = 128
 
     def instructions(self, inp: LocatorInput, profile: Profile) -> str:
+        # The topic is named only at the end of the input: every locator prompt of a chunk then shares one long
+        # prefix (instructions and sentences), which servers that cache prompts (llama.cpp's, hosted APIs'
+        # prompt caching) evaluate once per chunk instead of once per topic.
         return (
-            f"Find where the topic {inp.topic!r} is talked about in the sentences: the id of the first sentence "
-            "related to it and the id of the last. Other topics of this chunk are listed in the input. "
-            'Answer exactly {"first": <id>, "last": <id>}.'
+            "Find where the topic named in the input's `topic` field is talked about in the sentences: the id of "
+            "the first sentence related to it and the id of the last. Other topics of this chunk are listed in "
+            '`other_topics`. Answer exactly {"first": <id>, "last": <id>}.'
         )
 
     def payload(self, inp: LocatorInput) -> dict[str, Any]:
-        return {"topic": inp.topic, "other_topics": list(inp.others), "sentences": sentence_rows(inp.sentences)}
+        return {"sentences": sentence_rows(inp.sentences), "other_topics": list(inp.others), "topic": inp.topic}
 
     def schema(self, inp: LocatorInput, profile: Profile) -> dict[str, Any]:
         ids = id_schema([s.id for s in inp.sentences])
