@@ -187,6 +187,10 @@ def id_schema(ids: list[int], nullable: bool = False) -> dict[str, Any]:
 
 
 def aspects_schema(profile: Profile, ids: list[int]) -> dict[str, Any]:
-    """``{aspect: [id, ...]}`` with every aspect of the profile and only the given ids."""
-    ids_array = {"type": "array", "items": id_schema(ids), "uniqueItems": True}
+    """``{aspect: [id, ...]}`` with every aspect of the profile and only the given ids.
+
+    ``maxItems`` bounds each list: a constrained decoder cannot repeat ids until ``max_tokens`` (a 270M model did,
+    for minutes, while the server answered nobody else).
+    """
+    ids_array = {"type": "array", "items": id_schema(ids), "uniqueItems": True, "maxItems": max(1, len(set(ids)))}
     return object_schema({a.label: ids_array for a in profile.aspects})
