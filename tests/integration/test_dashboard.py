@@ -97,9 +97,9 @@ def test_the_console_page_shows_roles_costs_and_graphs(prometheus, scraped, tmp_
     ticks = re.findall(r"<text[^>]*>([^<]*)</text>", dom)
     assert ticks and not [t for t in ticks if "e+" in t or "e-" in t or t in ("0", "0.000e+0")], ticks
 
-    # The range fits the run: from just before its first sample to now (not the last 15 minutes).
-    first = scalar(prometheus, "min(min_over_time(timestamp(olp_sentences_total)[1d:10s]))")
-    span = re.search(r'id="olp_range" data-start="([\d.]+)" data-end="([\d.]+)">Graphs: the run, from its first', dom)
+    # The range fits the run: from just before the worker started to now (not the last 15 minutes).
+    first = scalar(prometheus, "min(process_start_time_seconds)")
+    span = re.search(r'id="olp_range" data-start="([\d.]+)" data-end="([\d.]+)">Graphs: the run, from its start', dom)
     assert first is not None and span, dom[:3000]
     start, end = float(span.group(1)), float(span.group(2))
     assert start < first and end - start <= max(30, (end - first) * 1.05 + 3), (start, first, end)  # 30 s at least
