@@ -10,6 +10,10 @@ transcript's sentences whose ids fall in its segments. A document's sentences ar
 * **price named**: priced products one of whose detecting documents (documents with at least half their
   sentences inside the product) has a topic containing a number of the labelled price, over priced products;
 * **empty outputs**: transcripts with products but no document.
+
+Matching is greedy: pairs at or above IoU 0.5 in decreasing IoU (ties: earlier product, then earlier document).
+A price's numbers are its digit strings (``19.99``; ``$1,299`` is 1299); a number followed by ``%`` is a discount,
+not a price. Ratios are NaN when their denominator is 0.
 """
 
 from __future__ import annotations
