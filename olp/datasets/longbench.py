@@ -17,6 +17,8 @@ from olp.datasets.olp_mini import read_pair_file
 from olp.errors import BadInputError
 from olp.evaluation.checked_text import CheckedTopic, parse_checked_text
 from olp.evaluation.similarity import read_text
+from olp.io import Renumbering
+from olp.io import restore_ids as io_restore_ids
 from olp.settings import data_dir
 from olp.types import Sentence
 
@@ -85,7 +87,7 @@ def load_input(task: str, n: int, root: str | Path | None = None) -> list[Senten
 
 
 def renumber(sentences: list[Sentence]) -> tuple[list[Sentence], dict[int, int]]:
-    """Make ids unique, keeping the first block's ids and each block's internal gaps.
+    """Make ids unique, keeping the first block's ids and each block's internal gaps (``olp.io.Renumbering``).
 
     A block starts wherever an id is not larger than the one before it (the restart at 21981). Each later block
     is shifted so that its first id follows the largest id seen so far.
@@ -93,34 +95,14 @@ def renumber(sentences: list[Sentence]) -> tuple[list[Sentence], dict[int, int]]
     Returns:
         ``(sentences with unique ids, {new id: original id})``. Inputs with unique ascending ids come back as is.
     """
-    out: list[Sentence] = []
-    original: dict[int, int] = {}
-    offset = 0
-    highest: int | None = None
-    previous: int | None = None
-    for s in sentences:
-        if previous is not None and s.id <= previous and highest is not None:
-            offset = highest + 1 - s.id
-        previous = s.id
-        new_id = s.id + offset
-        highest = new_id if highest is None else max(highest, new_id)
-        out.append(Sentence(id=new_id, text=s.text, ts=s.ts))
-        original[new_id] = s.id
-    return out, original
+    ids = Renumbering()
+    out = list(ids.apply(sentences))
+    return out, {s.id: ids.get(s.id, s.id) for s in out}
 
 
 def restore_ids(docs: list[dict], original: dict[int, int]) -> list[dict]:
     """Map documents made on renumbered sentences back to the original ids (for ``write_checked_text``)."""
-    restored = []
-    for doc in docs:
-        new = dict(doc)
-        new["span"] = [original.get(int(i), int(i)) for i in doc.get("span", [])]
-        new["aspects"] = {
-            name: [{**item, "id": original.get(int(item["id"]), int(item["id"]))} for item in items]
-            for name, items in (doc.get("aspects") or {}).items()
-        }
-        restored.append(new)
-    return restored
+    return [io_restore_ids(doc, original) for doc in docs]
 
 
 def reference_text(task: str, n: int, root: str | Path | None = None) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import io
+import os
 
 import pytest
 
 from olp.errors import BadInputError
-from olp.io import AtomicOutput, parse_pair_list, read_sentences
+from olp.io import AtomicOutput, Renumbering, parse_pair_list, read_sentences, restore_ids
 from olp.types import Sentence
 
 
@@ -102,3 +104,79 @@ def test_atomic_output_leaves_nothing_half_written(tmp_path):
     out.write("done\n")
     out.commit()
     assert target.read_text() == "done\n" and len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ("[Music]\nhello\n", [Sentence(0, "[Music]"), Sentence(1, "hello")]),
+        ("{laughs} ok\n[[Music]] two\n", [Sentence(0, "{laughs} ok"), Sentence(1, "[[Music]] two")]),
+        ("[] hello\n", [Sentence(0, "[] hello")]),
+        ("\ufeffhello\n", [Sentence(0, "hello")]),  # a UTF-8 BOM is not part of the first sentence
+        ('[\n  [\n    3,\n    "pretty"\n  ]\n]\n', [Sentence(3, "pretty")]),  # pretty-printed JSON is still a list
+        ('[[1, "a"]]', [Sentence(1, "a")]),
+        ('{\n"text": "a"}', None),
+    ],
+)
+def test_the_format_is_told_from_the_start(tmp_path, data, expected):
+    p = write(tmp_path, "x.txt", data)
+    if expected is None:
+        with pytest.raises(BadInputError, match="line 1 is not valid JSON; olp reads a list of"):
+            list(read_sentences(p))
+    else:
+        assert list(read_sentences(p)) == expected
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "utf-8"])
+def test_a_bom_picks_the_encoding_and_is_dropped(tmp_path, encoding):
+    p = write(tmp_path, "x.txt", "\ufeff[[1, '价格'], [2, 'b']]".encode(encoding))
+    assert list(read_sentences(p)) == [Sentence(1, "价格"), Sentence(2, "b")]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ("[" * 1000 + "]" * 1000, "nested too deeply"),
+        ("[[[[1]]]]", "item 0 is not an \\[id, sentence\\] pair"),
+        ('{"a": 1}\n', 'line 1 is not a JSON object with a "text" string; olp reads a list of \\[id, sentence\\]'),
+        ("hi there".encode("utf-16-be"), "UTF-16 without a byte-order mark.*UTF-16BE"),
+        (codecs.BOM_UTF16_LE + b"\x00\xd8", "not valid UTF-16"),
+    ],
+)
+def test_more_bad_input(tmp_path, data, message):
+    p = write(tmp_path, "bad.txt", data)
+    with pytest.raises(BadInputError, match=message):
+        list(read_sentences(p))
+
+
+def test_closed_stdin_is_bad_input(monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)
+    with pytest.raises(BadInputError, match="stdin is closed"):
+        read_sentences("-")
+
+
+def test_ids_that_restart_are_refused_with_a_hint_unless_asked_to_pass(tmp_path):
+    p = write(tmp_path, "x.txt", "[[5, 'a'], [6, 'b'], [5, 'c'], [9, 'd'], [1, 'e']]")
+    with pytest.raises(BadInputError, match="item 2 has id 5 after 6\\); use --x"):
+        list(read_sentences(p, ids_hint="; use --x"))
+    ids = Renumbering()
+    got = list(ids.apply(read_sentences(p, increasing=False)))
+    assert [s.id for s in got] == [5, 6, 7, 11, 12]  # blocks keep their gaps, each after the highest so far
+    assert [ids.get(s.id) for s in got] == [5, 6, 5, 9, 1] and ids.get(8) == 6 and ids.get(99) is None
+    doc = {"span": [6, 11], "aspects": {"A": [{"id": 6, "text": "b"}, {"id": 11, "text": "d"}]}}
+    assert restore_ids(doc, ids) == {"span": [6, 9], "aspects": {"A": [{"id": 6, "text": "b"}, {"id": 9, "text": "d"}]}}
+
+
+def test_renumbering_jsonl_and_plain_text_stream(tmp_path):
+    p = write(tmp_path, "x.jsonl", '{"id": 3, "text": "a"}\n{"id": 1, "text": "b"}\n{"text": "c"}\n')
+    assert [s.id for s in Renumbering().apply(read_sentences(p, increasing=False))] == [3, 4, 5]
+
+
+def test_atomic_output_has_ordinary_permissions(tmp_path):
+    target = tmp_path / "out.jsonl"
+    out = AtomicOutput(str(target))
+    out.write("x\n")
+    out.commit()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
