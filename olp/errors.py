@@ -31,6 +31,14 @@ class BadModelOutputError(OlpError):
     """A model's answer could not be parsed or repaired into the role's answer shape."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped a command; the CLI exits with 128 + the signal number (130, 143)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 def unknown_name(kind: str, name: str, valid: list[str] | tuple[str, ...]) -> ConfigError:
     """A ConfigError for an unknown registry name, with a close match and the valid names."""
     import difflib

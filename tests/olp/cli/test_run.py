@@ -64,7 +64,7 @@ def test_olp_text_layout(pool, transcript, capsys):
     "content, args, message",
     [
         (b"\x00\x01\x02binary", [], "looks binary"),
-        (b"\xff\xfe bad", [], "not valid UTF-8"),
+        (b"caf\xe9 bad", [], "not valid UTF-8"),
         (b"[[1, 'a'], [2, ", [], "malformed list"),
         (b"", [], "input is empty"),
         (b"hello", ["--profile", "ecommerce-fr"], "unknown profile 'ecommerce-fr' \\(did you mean 'ecommerce-\\w\\w'\\?\\)"),
