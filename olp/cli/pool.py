@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
             "latency_ms": None if lat is None or lat.ewma_ms is None else round(lat.ewma_ms, 1),
             "p95_ms": None if lat is None or lat.p95_ms is None else round(lat.p95_ms, 1),
             "calls": 0 if lat is None else lat.calls,
+            "answers": {} if lat is None else lat.outcomes(),  # valid / repaired / unparsable / fallback
             "judge": name in config.judges,
             "roles": [r for r, m in assignment.items() if m == name],
         })
@@ -65,12 +66,15 @@ def _table(source: str, rows: list[dict]) -> None:
     def ms(x: float | None) -> str:
         return "—" if x is None else f"{x:,.0f}"
 
+    def answers(a: dict[str, int]) -> str:
+        return "/".join(str(a.get(k, 0)) for k in ("valid", "repaired", "unparsable")) if a else "—"
+
     table = Table(title=f"model pool ({source})")
     for col in ("model", "litellm model", "$ / M in", "$ / M out", "latency ms (mean)", "p95 ms", "calls",
-                "judge", "assigned roles"):
+                "answers valid/repaired/bad", "judge", "assigned roles"):
         table.add_column(col, justify="right" if col.startswith(("$", "latency", "p95", "calls")) else "left")
     for r in rows:
         table.add_row(r["model"], r["litellm"], f"{r['input_per_m']:.4g}", f"{r['output_per_m']:.4g}",
-                      ms(r["latency_ms"]), ms(r["p95_ms"]), str(r["calls"]) if r["calls"] else "—",
+                      ms(r["latency_ms"]), ms(r["p95_ms"]), str(r["calls"]) if r["calls"] else "—", answers(r["answers"]),
                       "yes" if r["judge"] else "", ", ".join(r["roles"]))
     Console().print(table)

@@ -108,3 +108,18 @@ async def test_outcomes_are_counted_per_role_and_model_in_metrics_and_stats(scri
     assert back.get("scripted").answers == {"topic_finder": {"valid": 1, "repaired": 1, "unparsable": 2, "fallback": 2}}
     assert back.get("other").outcomes() == {"unparsable": 1}
     assert json.loads((tmp_path / "stats.json").read_text())["models"]["scripted"]["calls"] == 4
+
+
+def test_olp_pool_shows_how_each_models_answers_fared(tmp_path, capsys):
+    import argparse
+
+    from olp.cli import pool as pool_cli
+
+    stats = PoolStats()
+    for outcome in ("valid", "valid", "repaired", "unparsable"):
+        stats.on_parse("topic_finder", "local-quality", outcome)
+    stats.save(tmp_path / "stats.json")
+    pool_cli.run(argparse.Namespace(pool=None, stats=str(tmp_path / "stats.json"), checkpoint=None, json=True))
+    rows = {r["model"]: r for r in json.loads(capsys.readouterr().out)["models"]}
+    assert rows["local-quality"]["answers"] == {"valid": 2, "repaired": 1, "unparsable": 1}
+    assert rows["local-fast"]["answers"] == {}
