@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "judge": ("olp.bench.judge_agreement", "the local judge's verdicts on finder and locator answers against the OLP-MINI labels"),
     "throughput": ("olp.bench.throughput", "pipeline overhead: sentences/s, CPU per sentence, peak memory"),
     "scale": ("olp.bench.scale", "100 synthetic transcripts with a calibrated simulated pool"),
+    "llm": ("olp.bench.llm", "a real LLM (scripts/llm-dev) against the local engines per role, and Role-RL's choice"),
 }
 
 
