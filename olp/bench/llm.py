@@ -40,6 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-base", help="the LLM's base URL, e.g. http://127.0.0.1:8765/v1 (default: the pool file's)")
     p.add_argument("--server-log", help="the llama.cpp server's log, for its prompt and generation speeds "
                                         "(default: scripts/llm-dev's log for the api_base's port)")
+    p.add_argument("--timeout", type=float, default=300.0,
+                   help="seconds per call (default 300: the pool's 60 s is for live use; a busy CPU is slower)")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--files", type=int, default=2, help="labelled files, shortest first (default 2)")
     p.add_argument("--chunk-size", type=int, default=30, help="sentences per chunk (default 30)")
@@ -49,7 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object instead of tables")
 
 
-def llm_pool(path: str | None, llm: str, api_base: str | None):
+def llm_pool(path: str | None, llm: str, api_base: str | None, timeout_s: float | None = None):
     """The pool, the LLM pointed at ``api_base``, plus ``LLM (no schema)``: the same server without the schema."""
     from olp.poolfile import load_pool
 
@@ -60,7 +62,7 @@ def llm_pool(path: str | None, llm: str, api_base: str | None):
     plain = dataclasses.replace(spec, name=llm + NO_SCHEMA,
                                 model_info={**spec.model_info, "supports_response_schema": False})
     models = {**pool.models, llm: spec, plain.name: plain}
-    return dataclasses.replace(pool, models=models)
+    return dataclasses.replace(pool, models=models, timeout_s=timeout_s or pool.timeout_s)
 
 
 def fixed(pool, assignment: dict[str, str]):
@@ -164,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
     from olp.evaluation.products import Counts, load_labels, score_transcript
     from olp.settings import olp_mini_dir
 
-    pool = llm_pool(args.pool, args.llm, args.api_base)
+    pool = llm_pool(args.pool, args.llm, args.api_base, args.timeout)
     llm, plain = args.llm, args.llm + NO_SCHEMA
     engines = [m for m in pool.names if m not in (llm, plain)]
     labels = load_labels(args.lang)
