@@ -73,8 +73,10 @@ def serve(settings, metrics_port: int | None, metrics_host: str, log_level: str)
     app = create_app(settings, observer=observer)
     worker = faust.Worker(app, loglevel=log_level.upper(), quiet=True, redirect_stdouts=False, logfile=sys.stderr,
                           logging_config=_plain_unless_terminal())
-    if not (sys.stdout.isatty() and sys.stderr.isatty()):
-        worker.spinner = None  # faust's spinner writes cursor codes and backspaces even into a file
+    # faust's start-up spinner writes cursor codes and backspaces: into redirected logs, and over the shell's
+    # prompt when the worker runs in the background (`olp worker &`); the worker's log says enough.
+    worker.spinner = None
+    logging.getLogger("aiokafka.consumer.group_coordinator").addFilter(_drop_retried_coordinator_lookup)
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:
@@ -91,3 +93,10 @@ def _plain_unless_terminal() -> dict:
     from mode.utils.logging import DEFAULT_FORMATTERS
 
     return {"merge": True, "formatters": {"colored": {**DEFAULT_FORMATTERS["colored"], "stream": sys.stderr}}}
+
+
+def _drop_retried_coordinator_lookup(record: logging.LogRecord) -> bool:
+    """Leave out aiokafka's ERROR for a group-coordinator lookup it retries (a fresh broker has no coordinator
+    for a few seconds): the retry is no error, and the first start of the README's walkthrough printed it."""
+    err = record.args[0] if isinstance(record.args, tuple) and record.args else None
+    return not (str(record.msg).startswith("Group Coordinator Request failed") and getattr(err, "retriable", False))

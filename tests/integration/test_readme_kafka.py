@@ -98,28 +98,37 @@ def test_the_readme_walkthrough_shows_the_four_products(env, readme_worker, tmp_
     cmds = readme_commands()
     consume = cmds["consume"]
     assert "--idle-timeout" in consume and "--stream-id" in consume
-    # One consumer starts before the transcript is played (--json, for a program), one after (rich, for a person).
-    early = olp([*consume, "--json"], env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A consumer started before the transcript is played (no idle timeout: the first document can take longer
+    # than 15 s to come; Ctrl-C ends it).
+    i = consume.index("--idle-timeout")
+    early = olp([*consume[:i], *consume[i + 2:], "--json"], env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(2)
     produced = subprocess.run([sys.executable, "-m", "olp", *with_option(cmds["produce"], "--rate", RATE)],
                               cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert produced.returncode == 0, produced.stderr
     assert re.fullmatch(r"olp produce: sent 54 sentences of stream 'live-1' in [\d.]+ s\n", produced.stderr)
-    late = subprocess.run([sys.executable, "-m", "olp", *consume], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=180)
-    out, err = early.communicate(timeout=180)
+    # Then the README's consume as written (rich panels for a person), and with --json (for a program).
+    rich = olp(consume, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    as_json = olp([*consume, "--json"], env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    rich_out, rich_err = rich.communicate(timeout=180)
+    json_out, json_err = as_json.communicate(timeout=180)
+    early.send_signal(signal.SIGINT)
+    early_out, early_err = early.communicate(timeout=30)
 
-    assert early.returncode == 0 and err == "", err
-    docs = [json.loads(line) for line in out.splitlines()]
-    assert [d["topic"] for d in docs] == PRODUCTS, worker_err()
-    assert {d["stream"] for d in docs} == {"live-1"}
-    assert len({d["key"] for d in docs}) == len(docs)  # no duplicates
-
-    assert late.returncode == 0 and late.stderr == "", late.stderr
+    assert rich.returncode == 0 and rich_err == "", rich_err
     for product in PRODUCTS:
-        assert product in late.stdout, late.stdout
-    assert late.stdout.index(PRODUCTS[0]) < late.stdout.index(PRODUCTS[-1])
-    assert "live-1:0" in late.stdout and "Price" in late.stdout
+        assert product in rich_out, rich_out + worker_err()
+    assert rich_out.index(PRODUCTS[0]) < rich_out.index(PRODUCTS[-1])
+    assert "live-1:0" in rich_out and "Price" in rich_out
+
+    for out, err, code in ((json_out, json_err, as_json.returncode), (early_out, "", 0)):
+        assert code == 0 and err == "", err
+        docs = [json.loads(line) for line in out.splitlines()]
+        assert [d["topic"] for d in docs] == PRODUCTS, worker_err()
+        assert {d["stream"] for d in docs} == {"live-1"}
+        assert len({d["key"] for d in docs}) == len(docs)  # no duplicates
+    assert early.returncode == 130 and re.fullmatch(r"olp consume: interrupted[^\n]*\n", early_err), early_err
 
 
 def test_consume_on_an_empty_topic_waits_then_exits_quietly(env):
@@ -172,7 +181,14 @@ def test_worker_log_is_plain_text_when_stderr_is_a_file(env, tmp_path):
         finally:
             proc.terminate()
             proc.wait(30)
+            terminal = b""
+            try:
+                while chunk := os.read(primary, 65536):
+                    terminal += chunk
+            except OSError:  # the worker closed its end
+                pass
             os.close(primary)
     data = log_path.read_bytes()
     assert b"[INFO]" in data  # the log is there...
     assert b"\x1b[" not in data and b"\x08" not in data, data[:2000]  # ...and plain
+    assert b"\x08" not in terminal and b"\x1b[?25" not in terminal, terminal[:2000]  # no spinner on the terminal
