@@ -31,6 +31,7 @@ from olp.types import ROLES
 
 BASELINE = "local-quality"
 NO_SCHEMA = " (no schema)"
+PLAIN_MAX = 256  # generated tokens at most, for the LLM without its schema
 _PERF = re.compile(r"llama_perf_context_print: +(prompt eval|eval) time = +([\d.]+) ms / +(\d+) (?:tokens|runs)")
 
 
@@ -59,7 +60,10 @@ def llm_pool(path: str | None, llm: str, api_base: str | None, timeout_s: float 
     spec = pool.spec(llm)
     if api_base:
         spec = dataclasses.replace(spec, litellm_params={**spec.litellm_params, "api_base": api_base})
+    # Without a grammar a small model rambles on to max_tokens (2,048 for the organizer: minutes on a CPU); a
+    # well-formed answer of any role here is far shorter than 256 tokens, and the parser reads the first JSON value.
     plain = dataclasses.replace(spec, name=llm + NO_SCHEMA,
+                                litellm_params={**spec.litellm_params, "max_tokens": PLAIN_MAX},
                                 model_info={**spec.model_info, "supports_response_schema": False})
     models = {**pool.models, llm: spec, plain.name: plain}
     return dataclasses.replace(pool, models=models, timeout_s=timeout_s or pool.timeout_s)
@@ -122,7 +126,8 @@ async def run_file(pool, sentences, profile: str, name: str, chunk_size: int, *,
         caller = Shadow(caller, Gateway(pool, observer=Observers(shadow_rec, shadow_stats)), shadow_models)
     result = await run_stream(sentences, prof, pool, chunk_size=chunk_size, stream=name, caller=caller)
     return {"docs": result.docs, "records": rec.records, "wall_s": result.wall_s, "assignment": caller.assignment(),
-            "shadow_records": shadow_rec.records, "shadow_answers": {m: s.answers for m, s in shadow_stats.models.items()}}
+            "shadow_records": shadow_rec.records,
+            "shadow_answers": {m: s.answers for m, s in shadow_stats.models.items()}}
 
 
 def server_perf(log: Path | None, offset: int) -> list[tuple[float, int, float, int]]:
@@ -270,10 +275,10 @@ def run(args: argparse.Namespace) -> int:
                                 "call p50 ms", "wall s"], rows))
         for name, c in payload["configurations"].items():
             if "assignment" in c:
-                tables.append(f"{name}, assignment at the end: " + ", ".join(f"{r}={m}" for r, m in c["assignment"].items())
-                              + "\ncalls per role and model: " + "; ".join(
-                                  f"{r}: " + ", ".join(f"{m} {k}" for m, k in sorted(ms.items()))
-                                  for r, ms in c["calls_by_role"].items()))
+                assigned = ", ".join(f"{r}={m}" for r, m in c["assignment"].items())
+                calls_by_role = "; ".join(f"{r}: " + ", ".join(f"{m} {k}" for m, k in sorted(ms.items()))
+                                          for r, ms in c["calls_by_role"].items())
+                tables.append(f"{name}, assignment at the end: {assigned}\ncalls per role and model: {calls_by_role}")
     emit(args, "\n\n".join(tables) or "(nothing run)", payload)
     return 0
 

@@ -180,7 +180,9 @@ async def test_token_counts_and_latency_are_the_servers(llm):
                                      {"Content-Type": "application/json"})
     usage = json.loads(urllib.request.urlopen(request, timeout=600).read())["usage"]
     assert (rec.input_tokens, rec.output_tokens) == (usage["prompt_tokens"], usage["completion_tokens"])
-    assert rec.cost_usd == pytest.approx(rec.input_tokens * 3.0e-8 + rec.output_tokens * 7.0e-7)
+    spec = pool.spec("llm")  # priced by the pool file
+    assert rec.cost_usd == pytest.approx(rec.input_tokens * spec.input_cost_per_token
+                                         + rec.output_tokens * spec.output_cost_per_token)
 
 
 def test_llm_dev_names_a_missing_gguf(llm, tmp_path):

@@ -32,5 +32,6 @@ def test_the_pool_gets_the_llm_without_its_schema_beside_it():
     assert model_response_format(pool.spec("llm"), fmt) == {"type": "json_object", "schema": {"type": "object"}}
     assert model_response_format(pool.spec("llm" + NO_SCHEMA), fmt) is None
     assert pool.spec("llm" + NO_SCHEMA).litellm_params["api_base"] == "http://127.0.0.1:9999/v1"
+    assert pool.spec("llm" + NO_SCHEMA).litellm_params["max_tokens"] == 256  # no grammar: a small model rambles on
     one = fixed(pool, {"topic_finder": "llm"})
     assert one.assignment == {r: "llm" if r == "topic_finder" else "local-quality" for r in ROLES} and not one.fallbacks

@@ -89,7 +89,8 @@ def test_canonical_answers_match_the_schema(name):
 
 def test_the_finder_drops_names_without_a_letter_or_digit():
     """Gemma 3 270M answers the instructions' placeholder: {"topics": ["...", "..."]}."""
-    assert TopicFinder().parse('{"topics": ["...", "…", "--", "wig: $89"]}', INPUTS["topic_finder"], EN) == ["wig: $89"]
+    answer = '{"topics": ["...", "…", "--", "wig: $89"]}'
+    assert TopicFinder().parse(answer, INPUTS["topic_finder"], EN) == ["wig: $89"]
     assert TopicFinder().parse('{"topics": ["咖啡 34元"]}', INPUTS["topic_finder"], ZH) == ["咖啡 34元"]
 
 
