@@ -69,7 +69,7 @@ def _without_bookkeeping(litellm: Any, kwargs: dict[str, Any]) -> dict[str, Any]
     """
     if "setup" not in _quiet:
         try:
-            import uuid
+            import itertools
 
             from litellm.litellm_core_utils.litellm_logging import Logging
             from litellm.litellm_core_utils.rules import Rules
@@ -85,7 +85,10 @@ def _without_bookkeeping(litellm: Any, kwargs: dict[str, Any]) -> dict[str, Any]
                 def handle_sync_success_callbacks_for_async_calls(self, *args: Any, **kw: Any) -> None:
                     return None
 
-            _quiet.update(setup=function_setup, rules=Rules(), cls=_OlpLogging, uuid=uuid.uuid4)
+            # litellm's call id only correlates its own logs; a counter spares a uuid4 (os.urandom) per call
+            ids = itertools.count(1)
+            _quiet.update(setup=function_setup, rules=Rules(), cls=_OlpLogging,
+                          call_id=lambda: f"olp-{os.getpid()}-{next(ids)}")
         except Exception as exc:  # another litellm: keep its full path
             log.debug("litellm's per-call bookkeeping stays on: %s", exc)
             _quiet["setup"] = None
@@ -95,7 +98,7 @@ def _without_bookkeeping(litellm: Any, kwargs: dict[str, Any]) -> dict[str, Any]
 
     try:
         obj, kwargs = _quiet["setup"]("acompletion", _quiet["rules"], datetime.datetime.now(),
-                                      litellm_call_id=str(_quiet["uuid"]()), **kwargs)
+                                      litellm_call_id=_quiet["call_id"](), **kwargs)
         obj.__class__ = _quiet["cls"]
     except Exception as exc:
         log.debug("litellm's per-call bookkeeping stays on: %s", exc)

@@ -76,9 +76,20 @@ def answer(model: str, messages: list[dict[str, Any]]) -> str:
 
 
 def _count(messages: list[dict[str, Any]], text: str, size: int) -> tuple[int, int]:
+    count = _count_function()
+    if count is None or not all(isinstance(v, str) for m in messages for v in m.values()):
+        return _count_with_litellm(messages, text, size)
+    if size > COUNT_LIMIT:  # a rough count is enough for pricing a huge prompt; tokenizing it is not free
+        prompt = size // 3
+    else:  # litellm.token_counter's arithmetic for an OpenAI chat model: 3 per message and 3 to prime the reply
+        prompt = 3 + sum(3 + sum(count(v) + (k == "name") for k, v in m.items()) for m in messages)
+    return int(prompt), int(count(text))
+
+
+def _count_with_litellm(messages: list[dict[str, Any]], text: str, size: int) -> tuple[int, int]:
     import litellm
 
-    if size > COUNT_LIMIT:  # a rough count is enough for pricing a huge prompt; tokenizing it is not free
+    if size > COUNT_LIMIT:
         prompt = size // 3
     else:
         prompt = litellm.token_counter(model=TOKENIZER_MODEL, messages=messages)
@@ -86,10 +97,27 @@ def _count(messages: list[dict[str, Any]], text: str, size: int) -> tuple[int, i
     return int(prompt), int(completion)
 
 
+_counter: dict[str, Any] = {}
+
+
+def _count_function():
+    """litellm's count function for ``TOKENIZER_MODEL``, looked up once: ``litellm.token_counter`` looks the
+    tokenizer up again on every call, which costs more than counting a short answer (issue 13). None when this
+    litellm has no such function (then ``token_counter`` counts)."""
+    if "count" not in _counter:
+        try:
+            from litellm.litellm_core_utils.token_counter import _get_count_function
+
+            _counter["count"] = _get_count_function(TOKENIZER_MODEL)
+        except Exception:
+            _counter["count"] = None
+    return _counter["count"]
+
+
 def _response(model_response, model: str, messages, text: str, size: int, started: float):
     import litellm
 
-    prompt, completion = _count(messages, text, size)
+    prompt, completion = _count_with_litellm(messages, text, size)  # the same numbers as _count, the old way
     model_response.choices[0].message.content = text
     model_response.choices[0].finish_reason = "stop"
     model_response.model = f"{PROVIDER}/{_engine_name(model)}"

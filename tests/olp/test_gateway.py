@@ -121,3 +121,44 @@ async def test_http_models_answer_the_same_without_litellms_bookkeeping():
     assert old.ok and old.text.startswith("{")
     fields = ("model", "text", "input_tokens", "output_tokens", "cost_usd", "ok", "attempts")
     assert [getattr(new, f) for f in fields] == [getattr(old, f) for f in fields]
+
+
+def test_local_token_counts_are_litellms():
+    """The direct path counts with litellm's tokenizer function, looked up once: the same numbers."""
+    import asyncio
+
+    import litellm
+
+    from olp.datasets.synthetic import generate
+    from olp.engines.provider import _count
+    from olp.poolfile import load_pool
+
+    seen: list[list[dict]] = []
+
+    class Capture(Gateway):
+        async def complete(self, role, model, messages, **kw):
+            seen.append(messages)
+            return await super().complete(role, model, messages, **kw)
+
+    for lang, n in (("en", 300), ("zh", 150)):
+        from olp.caller import DirectCaller
+        from olp.pipeline import Pipeline
+        from olp.profiles import get_profile
+
+        prof = get_profile(f"ecommerce-{lang}")
+        pipe = Pipeline("s", prof, DirectCaller(Capture(load_pool(None)), prof))
+
+        async def run(sentences=generate(n, lang=lang, seed=5).sentences, pipe=pipe):
+            for s in sentences:
+                await pipe.feed(s)
+            await pipe.flush()
+
+        asyncio.run(run())
+    assert len(seen) > 20
+    answer = '{"topics": ["咖啡: $34", "blanket"]}'
+    for messages in seen:
+        size = sum(len(m["content"]) for m in messages)
+        assert _count(messages, answer, size) == (
+            litellm.token_counter(model="gpt-4o", messages=messages),
+            litellm.token_counter(model="gpt-4o", text=answer, count_response_tokens=True),
+        )
