@@ -2,8 +2,9 @@
 
 Every model answers ``POST /v1/chat/completions`` with what one of olp's local engines answers to the role prompt
 (``http-fast`` with ``fast``, ``http-quality`` with ``quality``), so the answers parse and documents come out,
-and the answer leaves exactly ``latency_s`` after the request arrived (the engine's own time included). It runs in
-its own process (``python -m olp.bench.httppool``), so its CPU is not charged to the worker being measured.
+and the answer leaves exactly ``latency_s`` after the request arrived (the engine's own time included; an
+``api_base`` of ``.../lat/<seconds>/v1`` asks for another latency). It runs in its own process
+(``python -m olp.bench.httppool``), so its CPU is not charged to the worker being measured.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def serve(port: int, latency_s: float) -> ThreadingHTTPServer:
 
         def do_POST(self) -> None:
             started = time.perf_counter()
+            latency = latency_s
+            if self.path.startswith("/lat/"):
+                latency = float(self.path.split("/")[2])
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             name = str(body.get("model", "http-fast")).split("/")[-1]
             messages = body.get("messages") or []
@@ -48,7 +52,7 @@ def serve(port: int, latency_s: float) -> ThreadingHTTPServer:
                 return self._send(400, {"error": {"message": str(exc), "type": "invalid_request_error"}})
             prompt = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
             completion = len(text) // 4 + 1
-            time.sleep(max(0.0, latency_s - (time.perf_counter() - started)))
+            time.sleep(max(0.0, latency - (time.perf_counter() - started)))
             self._send(200, {
                 "id": f"chatcmpl-{counts['requests']}", "object": "chat.completion", "created": int(time.time()),
                 "model": name,
@@ -68,9 +72,15 @@ def serve(port: int, latency_s: float) -> ThreadingHTTPServer:
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 1024  # hundreds of streams open connections at once
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 1024  # hundreds of streams open connections at once
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that went away is no error here
+                super().handle_error(request, client_address)
+
+    server = Server(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -106,6 +116,10 @@ class ServerProcess:
             raise RuntimeError(f"the scripted model server did not start: {line!r}")
         self.url = f"http://127.0.0.1:{int(line)}/v1"
         return self
+
+    def url_for(self, latency_s: float) -> str:
+        """An ``api_base`` whose answers take ``latency_s`` seconds."""
+        return self.url.replace("/v1", f"/lat/{latency_s:g}/v1")
 
     def __exit__(self, *exc: Any) -> None:
         if self.proc is not None:

@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "throughput": ("olp.bench.throughput", "pipeline overhead: sentences/s, CPU per sentence, peak memory"),
     "scale": ("olp.bench.scale", "100 synthetic transcripts with a calibrated simulated pool"),
     "llm": ("olp.bench.llm", "a real LLM (scripts/llm-dev) against the local engines per role, and Role-RL's choice"),
+    "streams": ("olp.bench.streams", "live streams per core: one pinned worker process, local and HTTP models"),
 }
 
 
