@@ -85,6 +85,8 @@ class ProgressObserver(Observer):
 
     def __exit__(self, *exc) -> None:
         if self._live is not None:
+            if exc and exc[0] is not None:
+                self._live.transient = True  # on an error or interrupt the display goes: its one line stands alone
             self._live.__exit__(*exc)
             self._live = None
 

@@ -217,3 +217,42 @@ def test_without_torch_ppo_says_to_run_setup_rl(args, tmp_path):
     err = one_error_line(olp(*args, "--out", str(tmp_path / "x")))
     assert "scripts/setup --rl" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_on_a_terminal_an_interrupt_clears_the_live_display_leaving_one_line(tmp_path):
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "olp", "run", "-", "--out", str(tmp_path / "d.jsonl")],
+                            stdin=subprocess.PIPE, stdout=slave, stderr=slave, env={**ENV, "COLUMNS": "80"})
+    seen = bytearray()
+
+    def read() -> None:  # a terminal must be read, else the display blocks on a full buffer
+        while True:
+            try:
+                block = os.read(master, 65536)
+            except OSError:
+                return
+            if not block:
+                return
+            seen.extend(block)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    proc.stdin.write(SAMPLE.read_bytes())
+    proc.stdin.flush()
+    deadline = time.monotonic() + 120
+    while b"sentences read" not in seen:  # the live display is up
+        assert proc.poll() is None and time.monotonic() < deadline, bytes(seen)
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    time.sleep(0.3)
+    os.close(slave)
+    reader.join(timeout=5)
+    os.close(master)
+    # rich erases the display's lines (cursor up, erase line) before the one line is printed
+    assert bytes(seen).endswith(b"\x1b[1A\x1b[2Kolp run: interrupted (SIGINT)\r\n"), bytes(seen[-300:])
+    assert list(tmp_path.iterdir()) == []
