@@ -191,3 +191,20 @@ def test_worker_log_is_plain_text_when_stderr_is_a_file(env, tmp_path):
     assert b"[INFO]" in data  # the log is there...
     assert b"\x1b[" not in data and b"\x08" not in data, data[:2000]  # ...and plain
     assert b"\x08" not in terminal and b"\x1b[?25" not in terminal, terminal[:2000]  # no spinner on the terminal
+
+
+def test_only_retried_coordinator_lookups_leave_the_worker_log():
+    """A fresh broker has no group coordinator for a few seconds; aiokafka logs each retried lookup as an ERROR."""
+    import logging
+
+    from aiokafka.errors import GroupCoordinatorNotAvailableError, UnknownMemberIdError
+
+    from olp.cli.worker import _drop_retried_coordinator_lookup
+
+    def record(msg: str, *args) -> logging.LogRecord:
+        return logging.LogRecord("aiokafka.consumer.group_coordinator", logging.ERROR, __file__, 1, msg, args, None)
+
+    assert not _drop_retried_coordinator_lookup(record("Group Coordinator Request failed: %s",
+                                                       GroupCoordinatorNotAvailableError()))
+    assert _drop_retried_coordinator_lookup(record("Group Coordinator Request failed: %s", UnknownMemberIdError()))
+    assert _drop_retried_coordinator_lookup(record("Error sending JoinGroupRequest_v5 to node 1"))
