@@ -50,6 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skip", action="append", default=[], choices=("roles", "recall", "fixed", "rl"),
                    help="leave out a part (repeatable)")
     p.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    p.add_argument("--render", nargs="+", metavar="JSON", help="print the tables of saved --json outputs (merged)")
 
 
 def llm_pool(path: str | None, llm: str, api_base: str | None, timeout_s: float | None = None):
@@ -166,7 +167,15 @@ def _p50(values: list[float]) -> float | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from olp.bench.common import emit, md_table
+    if args.render:
+        import json
+
+        payload: dict[str, Any] = {}
+        for path in args.render:
+            payload.update(json.loads(Path(path).read_text(encoding="utf-8")))
+        print(render(payload))
+        return 0
+    from olp.bench.common import emit
     from olp.datasets import olp_mini
     from olp.evaluation.products import Counts, load_labels, score_transcript
     from olp.settings import olp_mini_dir
@@ -196,9 +205,8 @@ def run(args: argparse.Namespace) -> int:
     def run_all(config_pool, **kw) -> dict[str, dict]:
         return {n: asyncio.run(run_file(config_pool, texts[n], profile, n, args.chunk_size, **kw)) for n in files}
 
-    payload: dict[str, Any] = {"benchmark": "llm", "files": files, "lang": args.lang, "chunk_size": args.chunk_size,
+    payload = {"benchmark": "llm", "files": files, "lang": args.lang, "chunk_size": args.chunk_size,
                                "models": pool.names}
-    tables: list[str] = []
     started = time.perf_counter()
 
     if "roles" not in args.skip:
@@ -257,6 +265,16 @@ def run(args: argparse.Namespace) -> int:
         payload["configurations"] = configs
     payload["bench_wall_s"] = time.perf_counter() - started
 
+    emit(args, render(payload), payload)
+    return 0
+
+
+def render(payload: dict[str, Any]) -> str:
+    """The tables of a run's JSON (or of several runs' JSON merged: ``--render``)."""
+    from olp.bench.common import md_table
+
+    tables: list[str] = []
+    recall = payload.get("recall_with_one_role", {})
     if "per_role" in payload:
         rows = []
         for role, models in payload["per_role"].items():
@@ -264,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
                 a, n = r["answers"], sum(r["answers"].values()) or 1
                 rows.append([role, model, r["calls"], f"{a.get('valid', 0) / n:.0%}", f"{a.get('repaired', 0) / n:.0%}",
                              f"{a.get('unparsable', 0) / n:.0%}",
-                             _fmt(recall.get(role, {}).get(model.removesuffix(NO_SCHEMA)) if model != plain else None),
+                             _fmt(recall.get(role, {}).get(model)),
                              _fmt(r["latency_ms_p50"], 0), _fmt(r.get("prompt_tok_s"), 0), _fmt(r.get("gen_tok_s"), 0)])
         tables.append(md_table(["role", "model", "answers", "valid", "repaired", "unparsable", "recall (this role)",
                                 "p50 ms", "prompt tok/s", "gen tok/s"], rows))
@@ -279,8 +297,7 @@ def run(args: argparse.Namespace) -> int:
                 calls_by_role = "; ".join(f"{r}: " + ", ".join(f"{m} {k}" for m, k in sorted(ms.items()))
                                           for r, ms in c["calls_by_role"].items())
                 tables.append(f"{name}, assignment at the end: {assigned}\ncalls per role and model: {calls_by_role}")
-    emit(args, "\n\n".join(tables) or "(nothing run)", payload)
-    return 0
+    return "\n\n".join(tables) or "(nothing run)"
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:

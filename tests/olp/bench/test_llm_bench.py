@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from olp.bench.llm import NO_SCHEMA, fixed, llm_pool, server_perf
+from olp.bench.llm import NO_SCHEMA, fixed, llm_pool, render, server_perf
 from olp.structured import model_response_format
 from olp.types import ROLES
 
@@ -35,3 +35,16 @@ def test_the_pool_gets_the_llm_without_its_schema_beside_it():
     assert pool.spec("llm" + NO_SCHEMA).litellm_params["max_tokens"] == 256  # no grammar: a small model rambles on
     one = fixed(pool, {"topic_finder": "llm"})
     assert one.assignment == {r: "llm" if r == "topic_finder" else "local-quality" for r in ROLES} and not one.fallbacks
+
+
+def test_render_merges_the_parts_of_a_run():
+    row = {"calls": 4, "answers": {"valid": 3, "unparsable": 1}, "latency_ms_p50": 1200.0, "prompt_tok_s": 180.0,
+           "gen_tok_s": 20.5}
+    text = render({"per_role": {"topic_finder": {"llm": row}}, "recall_with_one_role": {"topic_finder": {"llm": 0.25}},
+                   "configurations": {"Role-RL (bandit)": {
+                       "recall": 0.5, "precision": float("nan"), "documents": 2, "calls": 9, "cost_usd": 1e-4,
+                       "latency_ms_p50": 3.0, "wall_s": 12.0, "assignment": {"topic_finder": "llm"},
+                       "calls_by_role": {"topic_finder": {"llm": 2, "local-fast": 1}}}}})
+    assert "| topic_finder | llm | 4 | 75% | 0% | 25% | 0.25 | 1200 | 180 | 20 |" in text
+    assert "| Role-RL (bandit) | 0.50 | nan | 2 | 9 | 1.00e-04 | 3 | 12.0 |" in text
+    assert "assignment at the end: topic_finder=llm" in text and "topic_finder: llm 2, local-fast 1" in text
