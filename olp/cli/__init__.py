@@ -26,8 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 # optional modules -> how to get them (pyproject's extras; scripts/setup --core leaves them out)
 EXTRAS: dict[str, str] = {
-    "torch": "the ppo manager and `olp train` need torch and stable-baselines3: run scripts/setup --rl",
-    "stable_baselines3": "the ppo manager and `olp train` need torch and stable-baselines3: run scripts/setup --rl",
+    "torch": "the ppo manager and olp train need torch and stable-baselines3: run scripts/setup --rl",
+    "stable_baselines3": "the ppo manager and olp train need torch and stable-baselines3: run scripts/setup --rl",
     "matplotlib": "plots need matplotlib: run scripts/setup (without --core)",
 }
 
