@@ -66,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         prog = f"olp {args.command}" if args.command else "olp"
         parser.exit(2, f"{prog}: error: unrecognized arguments: {' '.join(extra)} (see {prog} --help)\n")
     if not args.command:
-        parser.print_help(sys.stderr)
-        return 2
+        parser.exit(2, f"olp: error: a command is needed: {', '.join(COMMANDS)} (see olp --help)\n")
     try:
         return int(_load(args.command).run(args) or 0)
     except OlpError as exc:

@@ -36,7 +36,7 @@ def one_error_line(proc, code: int = 2) -> str:
     err = proc.stderr.decode()
     assert proc.returncode == code, err
     assert len(err.splitlines()) == 1 and err.endswith("\n"), err
-    assert err.startswith("olp ") and "Traceback" not in err
+    assert err.startswith(("olp: ", "olp run: ", "olp train: ")) and "Traceback" not in err
     return err
 
 
@@ -177,6 +177,11 @@ def test_utf16_without_a_bom_says_so(tmp_path):
 def test_usage_errors_are_one_line(args, message):
     err = one_error_line(olp("run", *args))
     assert err.startswith("olp run: error: ") and message in err and "(see olp run --help)" in err
+
+
+def test_no_command_is_one_line_listing_the_commands():
+    err = one_error_line(olp())
+    assert err == "olp: error: a command is needed: run, worker, produce, consume, bench, train, pool (see olp --help)\n"
 
 
 def test_help_stays_full():
