@@ -2,7 +2,8 @@
 
 Modules are imported only when their subcommand runs, so ``olp run`` never imports faust, torch or matplotlib.
 Errors that olp raises on purpose (``OlpError``) and usage errors print as one line on stderr with exit status 2
-(1 when the input was fine but every model call failed); no traceback. SIGINT / SIGTERM print one line and exit 130 / 143. ``--help`` prints the full usage.
+(1 when the input was fine but every model call failed); no traceback. SIGINT / SIGTERM print one line and exit
+130 / 143. ``--help`` prints the full usage.
 """
 
 from __future__ import annotations
