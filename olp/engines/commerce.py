@@ -74,7 +74,8 @@ def _en_mentions(i: int, text: str, nxt: str | None, quality: bool) -> list[Ment
     out: list[Mention] = []
     n = max(1, len(words))
     for j, w in enumerate(words):
-        if _NUMBER_WORD.match(w) and (num := nums.get(j + 1)) and 0 < num.value < 1000 and num.value == int(num.value):
+        if (_NUMBER_WORD.match(w) and (num := nums.get(j + 1)) and 0 < num.value < 1000 and num.value == int(num.value)
+                and not _ranking(words, num.end)):
             key = f"#{int(num.value)}"
             strong = _strong_before(words, j)
             out.append(Mention(i, j / n, key, f"number {int(num.value)}", 3.0 if strong else 1.5))
@@ -102,6 +103,15 @@ def _en_mentions(i: int, text: str, nxt: str | None, quality: bool) -> list[Ment
         if nn and nn[0].start == 0 and 0 < nn[0].value < 1000:
             out.append(Mention(i + 1, 0.0, f"#{int(nn[0].value)}", f"number {int(nn[0].value)}", 3.0))
     return out
+
+
+#: Words after "number one" that make it a ranking, not a product called by number ("number one best seller").
+_RANKING_AFTER = frozenset("best seller sellers bestseller selling choice brand rated fan priority reason thing rule spot "
+                           "position place in on top favorite favourite most".split())
+
+
+def _ranking(words: list[str], end: int) -> bool:
+    return end < len(words) and words[end] in _RANKING_AFTER
 
 
 _OBJECTS = frozenset("her him it them up down out off your my our this that those these".split())
@@ -206,11 +216,27 @@ class Analysis:
     products: dict[str, Product]
     labels: list[str | None]  # the product each sentence is about
     category: str  # the head noun numbered products share ("wig"), "" if none
+    presented: set[str] = field(default_factory=set)  # products presented for sale: called by number or introduced
+    mentions: list[Mention] = field(default_factory=list)
+    prices: list[list[T.Price]] = field(default_factory=list)  # each sentence's prices
 
     def priced(self) -> list[Product]:
         """Products that have a price, in order of first appearance."""
         return sorted((p for p in self.products.values() if any(not q.discount for _, q in p.prices)),
                       key=lambda p: (p.first, p.key))
+
+    zh: bool = False
+
+    def on_sale(self) -> list[Product]:
+        """Products on sale: priced, or presented without a price (a fashion show, a wig called by number).
+        In Chinese a priced noun must also look like a product: a product head noun, or talked about."""
+        def ok(p: Product) -> bool:
+            if p.key in self.presented:
+                return True
+            if not any(not q.discount for _, q in p.prices):
+                return False
+            return not self.zh or any(h in p.key for h in ZH_PRODUCT_HEADS) or len(p.mentions) >= 3
+        return sorted((p for p in self.products.values() if ok(p)), key=lambda p: (p.first, p.key))
 
 
 def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Mention]] | None = None) -> Analysis:
@@ -247,10 +273,12 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
         # the category noun ("wig") names the numbered products; it is not a product of its own
         mentions = [m for m in mentions if m.key != category]
 
-    introduced = _introduced(texts, mentions, category, near) if numbered and not zh else {}
+    introduced = _introduced(texts, mentions, category, near) if not zh else {}
     # the products on sale: all named products, or, when products are called by number, the numbered ones and
     # those introduced by name; other nouns are props
     on_sale = {m.key for m in mentions if not numbered or m.key.startswith("#")} | set(introduced)
+    called = Counter(m.key for m in numbered)
+    presented = set(introduced) | {m.key for m in numbered if m.weight >= 3.0 or called[m.key] >= 2}
 
     products: dict[str, Product] = {}
     for m in mentions:
@@ -264,7 +292,7 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
     _link_prices(texts, zh, quality, mentions, labels, products, on_sale, found)
     for key, p in products.items():
         p.span = _span(labels, key, p, quality)
-    return Analysis(products, labels, category)
+    return Analysis(products, labels, category, presented, mentions, found, zh)
 
 
 def _introduced(texts: list[str], mentions: list[Mention], category: str, near: set[int]) -> dict[str, str]:

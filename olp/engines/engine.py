@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from olp.engines import aspects as A
 from olp.engines import cohesion as H
 from olp.engines import commerce as M
+from olp.engines import segments as S
 from olp.engines import text as T
 from olp.errors import BadInputError
 
@@ -119,11 +120,10 @@ class LocalEngine:
         ctx = Context(p, texts)
         if not rs:
             return {"topics": []}
-        derived = self._derive(texts, ctx)
         if ctx.domain == "ecommerce":
-            names = [pr.name for pr in derived.priced()]
+            names = [s.name for s in S.segment(texts, ctx.zh, not self.fast)]
         else:
-            names = [t.name for t in derived]
+            names = [t.name for t in self._derive(texts, ctx)]
         out, seen = [], set()
         for n in names:
             n = clean_name(n)
@@ -146,6 +146,9 @@ class LocalEngine:
         return {"first": ids[a], "last": ids[b]}
 
     def _locate_product(self, topic: str, others: list[str], texts: list[str], ctx: Context) -> tuple[int, int]:
+        seg = S.find(S.segment(texts, ctx.zh, not self.fast), topic, ctx.zh)
+        if seg is not None:
+            return seg.start, seg.end
         analysis = self._derive(texts, ctx)
         prod = M.match_product(topic, analysis, ctx.zh)
         if prod is None:  # a name from another engine or an LLM: add its mentions (and the others') and re-run
@@ -173,10 +176,17 @@ class LocalEngine:
         name_sim = T.char_dice(base_a, base_b)
         if ctx.domain == "ecommerce":
             ka, kb = M.name_key(na, ctx.zh), M.name_key(nb, ctx.zh)
+            cued = bool(tb) and S.starts_with_cue(tb, ctx.zh)
+            if kb == S.GENERIC[ctx.zh] and not cued:
+                return True  # talk about no product in particular goes on about a's
             if ka.startswith("#") or kb.startswith("#"):
-                return ka == kb
+                return ka == kb  # a number called: that product, or another one
+            if cued:
+                return False  # b calls up a product of its own
             if ka == kb or name_sim >= 0.6:
                 return True
+            if S.CONTINUE_UNCUED and tb:
+                return True  # b does not call up a product: the talk goes on about a's
             if _short_and_full(na, nb):
                 return True
             if self.fast:
@@ -227,6 +237,8 @@ class LocalEngine:
         for sid in sorted(placed):
             out[placed[sid]].append(sid)
         topic = clean_name(doc.get("topic")) or "untitled topic"
+        if ctx.domain == "ecommerce":  # the finder's "(2)" only told two stretches of one chunk apart
+            topic = S.plain_name(topic)
         return {"topic": topic, "aspects": out}
 
     def task_chunk_splitter(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,94 @@
+"""Live-commerce segmentation on hand-made transcripts (written for these tests, not taken from any label file).
+
+What a viewer of the show would say: which stretches present which product, and what each is called.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from olp.engines import segments as S
+
+FASHION_EN = [
+    "hi everyone welcome back to the runway show tonight",
+    "thank you all for joining us so much fun today",
+    "this is our floral ruffle sleeve dress in sage green",
+    "the dress has a smocked waist and it is so flowy",
+    "you can wear this dress to a garden party or a brunch",
+    "i love how the ruffle sleeve dress moves on the runway",
+    "okay next one",
+    "this is our cropped tweed jacket with gold buttons",
+    "the jacket is boxy and it pairs with jeans or a skirt",
+    "tweed jacket is a must for the fall season",
+    "layer the jacket over a turtleneck and you are done",
+]
+
+WIGS_EN = [
+    "alright let's go to number fourteen now",
+    "number fourteen is a honey blonde body wave wig",
+    "this wig is so soft and full",
+    "this is our number one best seller by the way",
+    "she is only eighty nine dollars tonight",
+    "add her to your cart",
+    "okay i'm gonna try on number twenty two",
+    "number twenty two is a curly bob",
+    "look at those curls",
+    "she is sixty five dollars",
+]
+
+LINKS_ZH = [
+    "家人们晚上好，欢迎来到直播间",
+    "先给大家看一下三号链接的保温杯",
+    "这个保温杯是三百一十六不锈钢的，保温十二个小时",
+    "保温杯容量五百毫升，上班带着很方便",
+    "今天保温杯只要三十九块九",
+    "倒计时五四三二一上链接，一号链接，三号链接都可以拍",
+    "好，接下来给大家介绍这款羊毛围巾",
+    "这个围巾是百分之百羊毛的，很暖和",
+    "围巾有五个颜色，今天只要八十九块钱",
+    "喜欢围巾的直接拍",
+]
+
+
+def _names(rows, zh):
+    return [(s.start, s.end, S.plain_name(s.name)) for s in S.segment(rows, zh, True)]
+
+
+def test_products_presented_without_a_price_are_stretches_of_their_own():
+    segs = _names(FASHION_EN, False)
+    assert len(segs) == 2, segs
+    (a0, a1, dress), (b0, b1, jacket) = segs
+    assert "dress" in dress and "jacket" in jacket
+    assert (a0, a1) == (2, 5) and (b0, b1) == (6, 10)  # the welcome is not the dress; "next one" starts the jacket
+
+
+def test_numbered_calls_start_stretches_and_a_ranking_is_not_a_call():
+    segs = _names(WIGS_EN, False)
+    assert [n for _, _, n in segs] == ["wig number 14: $89", "wig number 22: $65"], segs
+    assert [(a, b) for a, b, _ in segs] == [(0, 5), (6, 9)]
+
+
+def test_a_link_called_while_the_current_one_goes_up_is_not_a_new_product():
+    segs = _names(LINKS_ZH, True)
+    assert len(segs) == 2, segs
+    (a0, a1, cup), (b0, b1, scarf) = segs
+    assert "保温杯" in cup and "39.9元" in cup
+    assert "围巾" in scarf and "89元" in scarf
+    assert (a0, a1, b0, b1) == (1, 5, 6, 9)
+
+
+def test_names_in_one_chunk_are_unique_and_the_document_drops_the_marker():
+    rows = ["okay next one this is our leather bag", "the bag is soft", "the bag is roomy", "so pretty",
+            "okay next one this is our leather bag in black", "the bag has a chain strap", "the bag is light",
+            "love it"]
+    names = [s.name for s in S.segment(rows, False, True)]
+    assert len(names) == len(set(names)) == 2
+    assert S.plain_name(names[1]) == S.plain_name(names[0]) != names[1]
+    assert S.plain_name("bag (2): $499") == "bag: $499" and S.plain_name("set (2 pieces)") == "set (2 pieces)"
+
+
+@pytest.mark.parametrize("zh", [False, True])
+def test_chit_chat_alone_is_no_product(zh):
+    rows = ["谢谢大家的关注", "今天天气真好", "大家吃饭了吗"] if zh else ["thanks for the follow", "how is everyone", "ok"]
+    segs = S.segment(rows, zh, True)
+    assert all(s.name == S.GENERIC[zh] for s in segs)
