@@ -257,14 +257,13 @@ def _name(a: int, b: int, key: str | None, cued: bool, analysis: M.Analysis, zh:
 
 def _price(a: int, b: int, key: str | None, analysis: M.Analysis) -> str:
     """The price said most often in the stretch (the first of those on a tie); its own product's first."""
-    prod = analysis.products.get(key) if key else None
-    own = [p for i, p in (prod.prices if prod else []) if a <= i <= b and not p.discount and not p.regular]
-    if own:
-        return own[0].surface
     said = [p for i in range(a, b + 1) for p in analysis.prices[i] if not p.discount and not p.regular]
     if not said:
         return ""
-    counts = Counter(p.value for p in said)
+    # hosts repeat today's price: the one said most often (with a currency or unit counting double)
+    counts: Counter = Counter()
+    for p in said:
+        counts[p.value] += 2 if p.strong else 1
     top = max(counts.values())
     return next(p.surface for p in said if counts[p.value] == top)
 

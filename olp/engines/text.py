@@ -274,7 +274,7 @@ def en_prices(text: str) -> list[Price]:
         before = words[num.start - 1] if num.start else ""
         after = words[num.end] if num.end < len(words) else ""
         after2 = words[num.end + 1] if num.end + 1 < len(words) else ""
-        if before == "$" or after in EN_CURRENCY:
+        if before == "$" or after in EN_CURRENCY or after in _EN_OTHER_CURRENCY:
             lead = words[num.start - 2] if before == "$" and num.start > 1 else before
             context = " ".join(words[max(0, num.start - 6) : num.start])
             discount = (
@@ -282,14 +282,16 @@ def en_prices(text: str) -> list[Price]:
                 or lead in {"save", "saving", "extra", "another", "those"}
                 or bool(re.search(r"\b(used to pay|used to spend|paid|pay them|be paying|i.m paying)\b", context))  # not this product
             )
-            regular = bool(re.search(r"(original|regular|retail|usually|normally|was)\W*(price)?\W*\$?$",
+            regular = bool(re.search(r"(original|regular|retail|usually|normally|was)\W*(price)?\W*(is|was|of|at)?\W*\$?$",
                                      " ".join(words[max(0, num.start - 4) : num.start])))
-            out.append(Price(num.value, _fmt_usd(num.value), discount=discount, regular=regular))
+            surface = _EN_OTHER_CURRENCY[after](num.value) if after in _EN_OTHER_CURRENCY else _fmt_usd(num.value)
+            out.append(Price(num.value, surface, discount=discount, regular=regular))
         elif after in {"percent", "%"} and after2 == "off":
             out.append(Price(num.value, f"{num.value:g}% off", discount=True))
         elif (
             num.value >= 10
-            and " ".join(words[max(0, num.start - 2) : num.start]).endswith(_EN_PRICE_LEAD)
+            and (" ".join(words[max(0, num.start - 2) : num.start]).endswith(_EN_PRICE_LEAD)
+                 or (_EN_PRICE_NEAR & set(words[max(0, num.start - 4) : num.start]) and before not in _EN_VAGUE))
             and after not in _EN_NOT_MONEY
         ):
             out.append(Price(num.value, _fmt_usd(num.value), strong=False))
@@ -328,6 +330,16 @@ def _spoken_cents(words: list[str], nums: list[Number]) -> list[Number]:
 
 _EN_PRICE_LEAD = ("going for", "starting at", "starts at", "only", "just", "price is", "costs", "cost", "for only",
                   "is at", "at only", "priced at", "pay")
+#: Currencies other than dollars, as the price is written in a topic name.
+_EN_OTHER_CURRENCY = {
+    **dict.fromkeys(("peso", "pesos"), lambda v: f"{v:g} pesos"),
+    "quid": lambda v: f"£{v:g}",  # not "pounds": "it's about five pounds" is its weight
+    **dict.fromkeys(("euro", "euros"), lambda v: f"€{v:g}"),
+}
+#: A number said shortly after one of these words is a price even without a currency ("today final price on this
+#: one only at four hundred ninety nine").
+_EN_PRICE_NEAR = frozenset("price priced only today".split())
+_EN_VAGUE = frozenset("few several couple many".split())  # "we only have a few hundred"
 _EN_NOT_MONEY = frozenset("inch inches percent % minutes minute seconds hours days weeks years degrees k likes "
                           "people times pieces".split())
 

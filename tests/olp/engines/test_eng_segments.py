@@ -92,3 +92,23 @@ def test_chit_chat_alone_is_no_product(zh):
     rows = ["谢谢大家的关注", "今天天气真好", "大家吃饭了吗"] if zh else ["thanks for the follow", "how is everyone", "ok"]
     segs = S.segment(rows, zh, True)
     assert all(s.name == S.GENERIC[zh] for s in segs)
+
+
+@pytest.mark.parametrize("text, surfaces", [
+    ("today final price on this one only at four hundred ninety nine", ["$499"]),  # no currency said
+    ("only four hundred ninety nine pesos for you", ["499 pesos"]),
+    ("we only have a few hundred left", []),  # stock, not a price
+    ("it's about five pounds so it is light", []),  # a weight
+])
+def test_prices_as_hosts_say_them(text, surfaces):
+    from olp.engines import text as T
+
+    assert [p.surface for p in T.en_prices(text) if not p.regular] == surfaces
+
+
+def test_the_price_said_most_often_names_the_stretch():
+    rows = ["okay next one this is our linen shirt", "the regular price is forty two dollars",
+            "today the shirt is only twenty nine dollars", "twenty nine dollars for the linen shirt",
+            "shirt comes in three colours"]
+    (seg,) = S.segment(rows, False, True)
+    assert seg.name == "linen shirt: $29"
