@@ -11,6 +11,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "longbench": ("olp.bench.longbench", "LongBench-OLP: the authors' similarity, beside their stored outputs"),
     "qmsum": ("olp.bench.qmsum", "QMSum meetings: topic recall against gold topic spans"),
     "olp-mini": ("olp.bench.olp_mini", "OLP-MINI labelled transcripts: product recall, cost and latency per configuration"),
+    "olp-mini-cv": ("olp.bench.olp_mini_cv", "the local engines' segmentation settings, cross-validated by live stream"),
     "judge": ("olp.bench.judge_agreement", "the local judge's verdicts on finder and locator answers against the OLP-MINI labels"),
     "throughput": ("olp.bench.throughput", "pipeline overhead: sentences/s, CPU per sentence, peak memory"),
     "scale": ("olp.bench.scale", "100 synthetic transcripts with a calibrated simulated pool"),
