@@ -220,23 +220,7 @@ class Analysis:
     mentions: list[Mention] = field(default_factory=list)
     prices: list[list[T.Price]] = field(default_factory=list)  # each sentence's prices
 
-    def priced(self) -> list[Product]:
-        """Products that have a price, in order of first appearance."""
-        return sorted((p for p in self.products.values() if any(not q.discount for _, q in p.prices)),
-                      key=lambda p: (p.first, p.key))
-
     zh: bool = False
-
-    def on_sale(self) -> list[Product]:
-        """Products on sale: priced, or presented without a price (a fashion show, a wig called by number).
-        In Chinese a priced noun must also look like a product: a product head noun, or talked about."""
-        def ok(p: Product) -> bool:
-            if p.key in self.presented:
-                return True
-            if not any(not q.discount for _, q in p.prices):
-                return False
-            return not self.zh or any(h in p.key for h in ZH_PRODUCT_HEADS) or len(p.mentions) >= 3
-        return sorted((p for p in self.products.values() if ok(p)), key=lambda p: (p.first, p.key))
 
 
 def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Mention]] | None = None) -> Analysis:
