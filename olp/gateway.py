@@ -63,8 +63,9 @@ def _without_bookkeeping(litellm: Any, kwargs: dict[str, Any]) -> dict[str, Any]
 
     litellm builds one logging object per call, prices the response with it (a search of its cost map) and
     schedules a task that assembles its standard logging payload for callbacks; olp has none and records the
-    call itself. Measured (``olp bench streams``): 10-20% of the worker's CPU on a pool of HTTP models. The object is made by litellm's own setup
-    (so retries, errors, failure logging and provider handling are unchanged); only those three methods are off.
+    call itself. Measured (``olp bench streams``): 10-20% of the worker's CPU on a pool of HTTP models. The
+    object is made by litellm's own setup (so retries, errors, failure logging and provider handling are
+    unchanged); only those three methods are off.
     If this litellm does not have those pieces, the call goes through litellm unchanged.
     """
     if "setup" not in _quiet:

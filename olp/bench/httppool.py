@@ -1,7 +1,8 @@
 """A pool of scripted OpenAI-compatible chat models on 127.0.0.1 with a fixed latency, for ``olp bench streams``.
 
-Every model answers ``POST /v1/chat/completions`` with what one of olp's local engines answers to the role prompt
-(``http-fast`` with ``fast``, ``http-quality`` with ``quality``), so the answers parse and documents come out,
+Every model answers ``POST /v1/chat/completions`` with what olp's ``fast`` local engine answers to the role prompt
+(role and judge prompts alike), so the answers parse and documents come out; the two models differ in price only
+(the ``quality`` engine would make this server, not the worker under test, the bottleneck),
 and the answer leaves exactly ``latency_s`` after the request arrived (the engine's own time included; an
 ``api_base`` of ``.../lat/<seconds>/v1`` asks for another latency). It runs in its own process
 (``python -m olp.bench.httppool``), so its CPU is not charged to the worker being measured.
@@ -19,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 #: pool model name -> local engine that writes its answers
-MODELS: dict[str, str] = {"http-fast": "fast", "http-quality": "quality"}
+MODELS: dict[str, str] = {"http-fast": "fast", "http-quality": "fast"}
 
 
 def serve(port: int, latency_s: float) -> ThreadingHTTPServer:
@@ -85,13 +86,17 @@ def serve(port: int, latency_s: float) -> ThreadingHTTPServer:
     return server
 
 
+#: USD per input and output token: a small and a large hosted model
+PRICES: dict[str, tuple[float, float]] = {"http-fast": (1.5e-7, 6.0e-7), "http-quality": (2.5e-6, 1.0e-5)}
+
+
 def pool_dict(base_url: str, timeout_s: float = 30.0) -> dict[str, Any]:
-    """A pool (as parsed YAML) of the scripted models at ``base_url``, priced like a small hosted model."""
+    """A pool (as parsed YAML) of the scripted models at ``base_url``."""
     return {
         "model_list": [
             {"model_name": name, "litellm_params": {"model": f"openai/{name}", "api_base": base_url,
                                                     "api_key": "scripted"},
-             "model_info": {"input_cost_per_token": 1.5e-7, "output_cost_per_token": 6.0e-7}}
+             "model_info": {"input_cost_per_token": PRICES[name][0], "output_cost_per_token": PRICES[name][1]}}
             for name in MODELS
         ],
         "olp": {"default_model": "http-fast", "judges": ["http-quality"], "timeout_s": timeout_s, "num_retries": 1},

@@ -10,24 +10,25 @@ whose bytes are counted). Not measured: Kafka's client and broker.
 N streams each send ``--rate`` sentences per second (synthetic live commerce, English), spread evenly in time.
 Each stream starts from a warmed-up state (a template stream run through one to three chunks, at one of 64
 positions in its chunk cycle), so the window sees the steady state and not everyone's first chunk at once. A
-trial runs ``--duration`` seconds and samples the backlog (sentences arrived and not yet processed) every 0.2 s. The worker *keeps up*
-with N when the backlog does not grow: its mean over the last third of the window exceeds its mean over the
-middle third by less than 5% of the sentences that arrived meanwhile (chunks come in bursts, and with slow models
-each stream holds the sentences that arrive while its chunk is in flight: that backlog is steady, not growing),
-and the time-to-document p95 stays under ``--ttd-bound`` (default: the time a chunk takes to fill at the rate,
-plus 10 s).
+trial measures ``--duration`` seconds after a lead-in (2 s; HTTP: plus 6 model latencies, with Role-RL 12) and
+samples the backlog (sentences arrived and not yet processed) every 0.2 s. The worker *keeps up* with N when the
+backlog does not grow: its mean over the last third of the window exceeds its mean over the middle third by less
+than 5% of the sentences that arrived meanwhile (chunks come in bursts, and with slow models each stream holds the
+sentences that arrive while its chunk is in flight: that backlog is steady, not growing), and the
+time-to-document p95 stays under ``--ttd-bound`` (default: the time a chunk takes to fill at the rate, plus 10 s).
 
-Per configuration (pool × gateway path × Role-RL), a calibration trial measures CPU per sentence; the capacity
-it implies sets the next trials (90% of it, then lower until the worker keeps up; one above it to show the
-backlog grow). Reported: the largest N that kept up, CPU per sentence and per model call, changelog bytes per
-sentence, and the wall time of each chunk over the critical path of its model calls (the longest chain of calls
-that ran one after another).
+Per configuration (pool × gateway path × Role-RL) the trials run in one child process (``search``): a
+calibration trial measures CPU per sentence, the next runs at the capacity that implies, then up by 15% while
+the worker keeps up and halfway back when it does not. Reported: the largest N that kept up, CPU per sentence
+and per model call, changelog bytes per sentence, and the wall time of each chunk over the critical path of its
+model calls (the longest chain of calls that ran one after another).
 
 Pools: ``local``: every role played by ``local-fast`` in process (Role-RL: the default pool, ``local-fast`` and
 ``local-quality``, judged by ``local-quality``). ``http``: scripted OpenAI-compatible models on 127.0.0.1 with a
-fixed latency (``olp.bench.httppool``, another process, not pinned to the worker's core), every role played by
-``http-fast`` (Role-RL: ``http-fast`` and ``http-quality``, judged by ``http-quality``). The gateway ``new`` path
-is the current one, ``old`` is ``Gateway(legacy=True)``, everything through litellm as before issue 13.
+fixed latency (``olp.bench.httppool``, another process, pinned to the other cores), every role played by
+``http-fast`` (Role-RL: ``http-fast`` and ``http-quality``, judged by ``http-quality``; both answer with the
+fast engine and differ in price). The gateway ``new`` path is the current one, ``old`` is
+``Gateway(legacy=True)``, everything through litellm as before issue 13.
 
 On a shared machine the pinned core also runs other processes; the worker raises its priority for the trial
 (``--nice``, see ``_take_core``) and every trial reports the share of the core it got (``cpu_share``).
@@ -264,7 +265,8 @@ async def run_trial(spec: dict[str, Any]) -> dict[str, Any]:
     wire = []  # (arrival, partition, (stream, offset, message value, transcript bytes)): the producer's work, done now
     for at, i, j in events:
         s, part = todo[f"s{i}"][j], i % PARTITIONS
-        wire.append((at, part, (f"s{i}", offsets[part], utterance_value(s.text, s.id, wall0 + at), len(s.text.encode()))))
+        value = utterance_value(s.text, s.id, wall0 + at)
+        wire.append((at, part, (f"s{i}", offsets[part], value, len(s.text.encode()))))
         offsets[part] += 1
     samples: list[tuple[float, int]] = []
 
@@ -346,7 +348,8 @@ def _summary(spec, n, rate, wall, cpu, arrived, live, calls, ttd, samples, chunk
     middle = [b for t, b in samples if duration / 3 <= t < duration * 2 / 3] or [0]
     last = [b for t, b in samples if duration * 2 / 3 <= t <= duration] or middle
     growth = sum(last) / len(last) - sum(middle) / len(middle)
-    keeps_up = growth <= max(GROWTH * n * rate * duration / 3, GROWTH_FLOOR) and (ttd_p95 is None or ttd_p95 <= spec["ttd_bound"])
+    keeps_up = growth <= max(GROWTH * n * rate * duration / 3, GROWTH_FLOOR) and (
+        ttd_p95 is None or ttd_p95 <= spec["ttd_bound"])
     return {
         "streams": n, "arrival_per_s": n * rate, "wall_s": wall, "cpu_s": cpu, "cpu_share": cpu / wall,
         "sentences_arrived": arrived, "sentences_processed": live["sentences"], "calls": len(calls),
@@ -408,7 +411,8 @@ def _child(spec_json: str) -> int:
 
     def trial(n: int) -> dict[str, Any]:
         r = asyncio.run(run_trial({**spec, "streams": n}))
-        print(f"  {spec['name']}: N={n}: {r['cpu_share']:.2f} of the core, {r['cpu_ms_per_sentence']:.3f} ms CPU/sentence, "
+        print(f"  {spec['name']}: N={n}: {r['cpu_share']:.2f} of the core, "
+              f"{r['cpu_ms_per_sentence']:.3f} ms CPU/sentence, "
               f"backlog growth {r['backlog_growth_share']:.3f} of arrivals, time-to-document p95 "
               f"{r['ttd_p95_s'] or 0:.1f} s, keeps up: {r['keeps_up']}", file=sys.stderr, flush=True)
         return r
@@ -507,7 +511,8 @@ def run(args: argparse.Namespace) -> int:
         for kind in pools:
             for manager in [None, *(["bandit"] if rl_paths else [])]:
                 log(f"warming up template streams ({kind}{', Role-RL' if manager else ''})")
-                templates = asyncio.run(build_templates(kind, manager, server.url_for(0), 8 if args.quick else TEMPLATES))
+                count = 8 if args.quick else TEMPLATES
+                templates = asyncio.run(build_templates(kind, manager, server.url_for(0), count))
                 path = os.path.join(tmp, f"templates-{kind}-{manager}.json")
                 with open(path, "w", encoding="utf-8") as f:
                     json.dump(templates, f)
@@ -518,7 +523,8 @@ def run(args: argparse.Namespace) -> int:
                             "templates": path, "core": _core(), "max_in_flight": args.max_in_flight, "nice": args.nice,
                             "overload": gw == "new" and not manager, "steps": 1 if manager else 4 if gw == "new" else 3,
                             "first": 150 if kind == "local" else 100, "duration": args.duration,
-                            "lead_s": 2.0 + (6 * args.latency if kind == "http" else 0.0)}
+                            # long enough for the chunks in flight to reach their steady state (Role-RL adds judges)
+                            "lead_s": 2.0 + ((12 if manager else 6) * args.latency if kind == "http" else 0.0)}
                     if args.streams:
                         base["plan"] = [int(x) for x in args.streams.split(",")]
                     elif args.quick:
