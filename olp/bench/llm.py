@@ -43,6 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                         "(default: scripts/llm-dev's log for the api_base's port)")
     p.add_argument("--timeout", type=float, default=300.0,
                    help="seconds per call (default 300: the pool's 60 s is for live use; a busy CPU is slower)")
+    p.add_argument("--max-tokens", type=int, default=None,
+                   help="cap the LLM's generated tokens per answer (default: each role's own; a capped answer that "
+                        "is cut off counts as unparsable)")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--files", type=int, default=2, help="labelled files, shortest first (default 2)")
     p.add_argument("--chunk-size", type=int, default=30, help="sentences per chunk (default 30)")
@@ -53,7 +56,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--render", nargs="+", metavar="JSON", help="print the tables of saved --json outputs (merged)")
 
 
-def llm_pool(path: str | None, llm: str, api_base: str | None, timeout_s: float | None = None):
+def llm_pool(path: str | None, llm: str, api_base: str | None, timeout_s: float | None = None,
+             max_tokens: int | None = None):
     """The pool, the LLM pointed at ``api_base``, plus ``LLM (no schema)``: the same server without the schema."""
     from olp.poolfile import load_pool
 
@@ -61,10 +65,13 @@ def llm_pool(path: str | None, llm: str, api_base: str | None, timeout_s: float 
     spec = pool.spec(llm)
     if api_base:
         spec = dataclasses.replace(spec, litellm_params={**spec.litellm_params, "api_base": api_base})
+    if max_tokens:
+        spec = dataclasses.replace(spec, litellm_params={**spec.litellm_params, "max_tokens": max_tokens})
     # Without a grammar a small model rambles on to max_tokens (2,048 for the organizer: minutes on a CPU); a
     # well-formed answer of any role here is far shorter than 256 tokens, and the parser reads the first JSON value.
     plain = dataclasses.replace(spec, name=llm + NO_SCHEMA,
-                                litellm_params={**spec.litellm_params, "max_tokens": PLAIN_MAX},
+                                litellm_params={**spec.litellm_params,
+                                                "max_tokens": min(PLAIN_MAX, max_tokens or PLAIN_MAX)},
                                 model_info={**spec.model_info, "supports_response_schema": False})
     models = {**pool.models, llm: spec, plain.name: plain}
     return dataclasses.replace(pool, models=models, timeout_s=timeout_s or pool.timeout_s)
@@ -180,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
     from olp.evaluation.products import Counts, load_labels, score_transcript
     from olp.settings import olp_mini_dir
 
-    pool = llm_pool(args.pool, args.llm, args.api_base, args.timeout)
+    pool = llm_pool(args.pool, args.llm, args.api_base, args.timeout, args.max_tokens)
     llm, plain = args.llm, args.llm + NO_SCHEMA
     engines = [m for m in pool.names if m not in (llm, plain)]
     labels = load_labels(args.lang)
