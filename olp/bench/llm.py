@@ -32,7 +32,7 @@ from olp.types import ROLES
 BASELINE = "local-quality"
 NO_SCHEMA = " (no schema)"
 PLAIN_MAX = 256  # generated tokens at most, for the LLM without its schema
-_PERF = re.compile(r"llama_perf_context_print: +(prompt eval|eval) time = +([\d.]+) ms / +(\d+) (?:tokens|runs)")
+_PERF = re.compile(r"llama_perf_context_print: +(prompt eval|eval|total) time = +([\d.]+) ms / +(\d+) (?:tokens|runs)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -139,21 +139,30 @@ async def run_file(pool, sentences, profile: str, name: str, chunk_size: int, *,
 
 
 def server_perf(log: Path | None, offset: int) -> list[tuple[float, int, float, int]]:
-    """(prompt ms, prompt tokens, generation ms, generated tokens) per request in the log after ``offset`` bytes."""
+    """(prompt ms, prompt tokens, generation ms, generated tokens) per request in the log after ``offset`` bytes.
+
+    Generation time is the request's total less its prompt evaluation: it includes sampling under the schema's
+    grammar, which llama.cpp's ``eval time`` leaves out and which, with Gemma 3's 262k-token vocabulary, took
+    longer than the evaluation itself here.
+    """
     if log is None or not log.is_file():
         return []
     out: list[tuple[float, int, float, int]] = []
     prompt: tuple[float, int] | None = None
+    generated = 0
     with log.open("rb") as f:
         f.seek(offset)
         for line in f.read().decode("utf-8", "replace").splitlines():
             m = _PERF.search(line)
             if not m:
                 continue
-            if m.group(1) == "prompt eval":
-                prompt = (float(m.group(2)), int(m.group(3)))
+            kind, ms, n = m.group(1), float(m.group(2)), int(m.group(3))
+            if kind == "prompt eval":
+                prompt, generated = (ms, n), 0
+            elif kind == "eval":
+                generated = n
             elif prompt is not None:
-                out.append((*prompt, float(m.group(2)), int(m.group(3))))
+                out.append((*prompt, max(0.0, ms - prompt[0]), generated))
                 prompt = None
     return out
 

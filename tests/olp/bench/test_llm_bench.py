@@ -15,13 +15,15 @@ llama_perf_context_print:        eval time =    7524.66 ms /    91 runs   (   82
 llama_perf_context_print:       total time =   40920.98 ms /   830 tokens
 llama_perf_context_print: prompt eval time =       0.00 ms /     1 tokens (    0.00 ms per token,      inf tokens per second)
 llama_perf_context_print:        eval time =     379.83 ms /     8 runs   (   47.48 ms per token,    21.06 tokens per second)
+llama_perf_context_print:       total time =    1160.30 ms /     9 tokens
 """
 
 
 def test_server_perf_reads_one_entry_per_request_after_the_offset(tmp_path):
     log = tmp_path / "server.log"
     log.write_text("old line\n" + LOG)
-    assert server_perf(log, len("old line\n")) == [(4017.91, 739, 7524.66, 91), (0.0, 1, 379.83, 8)]
+    # generation: the total less the prompt (grammar sampling included, which "eval time" leaves out)
+    assert server_perf(log, len("old line\n")) == [(4017.91, 739, 40920.98 - 4017.91, 91), (0.0, 1, 1160.30, 8)]
     assert server_perf(tmp_path / "missing.log", 0) == [] and server_perf(None, 0) == []
 
 
