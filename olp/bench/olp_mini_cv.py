@@ -17,11 +17,11 @@ from typing import Any
 
 #: name -> (MIN_GAP, MIN_DRIFT, CONTINUE_UNCUED); the first is the engines' default.
 SETTINGS: dict[str, tuple[int, int, bool]] = {
-    "default (gap 4, drift 10, continue)": (4, 10, True),
-    "gap 2": (2, 10, True),
+    "default (gap 2, drift 10, continue)": (2, 10, True),
+    "gap 4": (4, 10, True),
     "gap 8": (8, 10, True),
-    "drift 20": (4, 20, True),
-    "no continue": (4, 10, False),
+    "drift 20": (2, 20, True),
+    "no continue": (2, 10, False),
     "gap 8, no continue": (8, 10, False),
 }
 FOLDS = 5

@@ -29,7 +29,7 @@ from olp.engines import text as T
 
 #: A new stretch needs at least this many sentences since the last cut (cues closer together are one call-up:
 #: "number thirteen. thirteen. this is thirteen").
-MIN_GAP = 4
+MIN_GAP = 2
 #: Without a cue, the talk must stay on the new product at least this long before it counts as a new stretch.
 MIN_DRIFT = 10
 #: A stretch that does not open with a cue continues the topic before it (the relationship checker's rule).
@@ -43,8 +43,11 @@ EN_TRANSITIONS = (
     "next one", "next up", "up next", "our next", "next product", "next item", "next look", "next piece",
     "moving on", "move on to", "let's move on", "first up", "last product", "last item", "last look",
     "let's talk about", "let's look at", "introducing", "here we have", "let's go to", "let's get into",
-    "this is our", "this one is our", "here is our", "here's our", "next collection", "next outfit",
+    "next collection", "next outfit",
 )
+#: Phrases that introduce a product only when a product noun follows ("this is our tweed jacket", not "this is
+#: our number one best seller").
+EN_INTRODUCTIONS = ("this is our", "this one is our", "here is our", "here's our")
 
 
 #: The name of a stretch about no product in particular (by language: ``GENERIC[zh]``).
@@ -86,15 +89,18 @@ def _cue_key(i: int, text: str, analysis: M.Analysis, zh: bool) -> tuple[bool, s
     nums = T.en_numbers(T.en_words(link.group(1))) if link else []
     if nums and nums[0].start == 0 and 0 < nums[0].value < 1000:  # "link nineteen", not "click the link and"
         return True, f"#{int(nums[0].value)}"
-    if C.compile_phrases(EN_TRANSITIONS).search(" ".join(T.en_words(text))):  # "ok next， one" too
-        best = max((m for m in here if m.key not in M._ACCESSORY_KEYS), key=lambda m: m.weight, default=None)
+    words = " ".join(T.en_words(text))  # "ok next， one" reads "ok next one"
+    best = max((m for m in here if m.key not in M._ACCESSORY_KEYS), key=lambda m: m.weight, default=None)
+    if C.compile_phrases(EN_TRANSITIONS).search(words):
         return True, best.key if best else None
+    if best is not None and not best.key.startswith("#") and C.compile_phrases(EN_INTRODUCTIONS).search(words):
+        return True, best.key
     return False, None
 
 
-#: What a host says when a product's sale is done: the link goes up, it sells out. A link number said with
-#: these is the current product's link going up, not the next product called.
-_ZH_CLOSE = ("上链接", "上架", "拍完了", "抢完了", "过款", "卖完了", "秒完了", "倒计时", "五四三二一")
+#: What a host says when a product is to be bought now: the link goes up, go and order, it sells out. A link
+#: number said with these is the current product's link, not the next product called.
+_ZH_CLOSE = ("上链接", "上架", "拍完了", "抢完了", "过款", "卖完了", "秒完了", "倒计时", "五四三二一", "去拍", "拍下", "下单")
 
 
 def _closes(text: str) -> bool:
@@ -285,12 +291,11 @@ def find(segments: list[Segment], name: str, zh: bool) -> Segment | None:
 
 
 def starts_with_cue(texts: list[str], zh: bool) -> bool:
-    """Whether a stretch opens by calling up a product (its first two sentences)."""
+    """Whether a stretch opens by calling up a product (its first sentence: the finder's stretches start at
+    their cue)."""
     if not texts:
         return False
-    head = texts[:2]
-    analysis = M.analyze(list(head), zh, True)
-    return any(_cue_key(i, t, analysis, zh)[0] for i, t in enumerate(head))
+    return _cue_key(0, texts[0], M.analyze(texts[:1], zh, True), zh)[0]
 
 
 __all__ = ["Segment", "segment", "find", "starts_with_cue", "C"]
