@@ -150,4 +150,6 @@ def test_a_failing_model_endpoint_is_retried_then_replaced_by_its_fallback(broke
     assert 1 <= fallbacks < 9  # each call was retried once on flaky before falling back
     assert worker.metric("olp_model_calls_total", model="steady", outcome="ok") == fallbacks
     assert worker.metric("olp_model_calls_total", outcome="error") == 0
-    assert any("steady" in d["models"].values() for d in got)
+    # documents name one model per role (the one that answered the role's last call in the chunk): the
+    # fallback's few early calls may be followed by flaky's, so check only that the names are the pool's
+    assert all(set(d["models"].values()) <= {"flaky", "steady"} for d in got)
