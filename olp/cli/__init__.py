@@ -19,7 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("olp.cli.worker", "run a faust worker: transcripts topic in, olp-documents out"),
     "produce": ("olp.cli.produce", "play a transcript into Kafka as a live feed"),
     "consume": ("olp.cli.consume", "show topic documents as they arrive from Kafka"),
-    "bench": ("olp.cli.bench", "run a benchmark (replay, longbench, qmsum, olp-mini, throughput, scale)"),
+    "bench": ("olp.cli.bench", "run a benchmark (replay, longbench, qmsum, olp-mini, olp-mini-cv, judge, throughput, scale, streams, llm)"),
     "train": ("olp.cli.train", "train a role-assignment policy and save it"),
     "pool": ("olp.cli.pool", "show the model pool, prices, observed latencies and the assignment"),
 }
