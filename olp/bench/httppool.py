@@ -23,6 +23,30 @@ from typing import Any
 MODELS: dict[str, str] = {"http-fast": "fast", "http-quality": "fast"}
 
 
+def chat_completion(n: int, model: str, text: str, messages: list) -> dict[str, Any]:
+    """An OpenAI chat completion answering ``text``, with token counts estimated at 4 characters a token."""
+    prompt = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+    completion = len(text) // 4 + 1
+    return {
+        "id": f"chatcmpl-{n}", "object": "chat.completion", "created": int(time.time()), "model": model,
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+    }
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, data: dict[str, Any]) -> None:
+    """Send ``data`` as a JSON response; a client that gave up (its timeout) is no error."""
+    raw = json.dumps(data).encode()
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(raw)))
+        handler.end_headers()
+        handler.wfile.write(raw)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
 def serve(port: int, latency_s: float) -> ThreadingHTTPServer:
     """Start the server in a background thread; the bound port is ``server.server_address[1]``."""
     from olp.engines.provider import answer
@@ -51,27 +75,11 @@ def serve(port: int, latency_s: float) -> ThreadingHTTPServer:
                     counts["requests"] += 1
             except Exception as exc:  # a prompt the engines cannot read: a 400, as an API would answer
                 return self._send(400, {"error": {"message": str(exc), "type": "invalid_request_error"}})
-            prompt = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
-            completion = len(text) // 4 + 1
             time.sleep(max(0.0, latency - (time.perf_counter() - started)))
-            self._send(200, {
-                "id": f"chatcmpl-{counts['requests']}", "object": "chat.completion", "created": int(time.time()),
-                "model": name,
-                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
-                          "total_tokens": prompt + completion},
-            })
+            self._send(200, chat_completion(counts["requests"], name, text, messages))
 
         def _send(self, status: int, data: dict[str, Any]) -> None:
-            raw = json.dumps(data).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
+            send_json(self, status, data)
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True

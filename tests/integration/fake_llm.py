@@ -10,6 +10,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from olp.bench.httppool import chat_completion, send_json
+
 
 class ScriptedLLM:
     """A scripted model endpoint.
@@ -66,26 +68,10 @@ class ScriptedLLM:
                 text = answer(f"olp-local/{llm.engine}", body.get("messages") or [])
                 with llm._lock:
                     llm.answered += 1
-                prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages") or []) // 4 + 1
-                self._send(200, {
-                    "id": f"chatcmpl-{n}", "object": "chat.completion", "created": int(time.time()),
-                    "model": body.get("model", "scripted"),
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": text}}],
-                    "usage": {"prompt_tokens": prompt, "completion_tokens": len(text) // 4 + 1,
-                              "total_tokens": prompt + len(text) // 4 + 1},
-                })
+                self._send(200, chat_completion(n, body.get("model", "scripted"), text, body.get("messages") or []))
 
             def _send(self, status: int, data: dict[str, Any]) -> None:
-                raw = json.dumps(data).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(raw)))
-                    self.end_headers()
-                    self.wfile.write(raw)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (its timeout): that is the point of a hang
+                send_json(self, status, data)  # a client that gave up (its timeout) is the point of a hang
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
