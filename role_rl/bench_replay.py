@@ -13,12 +13,14 @@ import argparse
 import json
 import math
 import random
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from olp.caller import CallContext
 from role_rl.audit import AuditPolicy
-from role_rl.managers import DEFAULT_MANAGER, MANAGERS, Feedback, Manager, Outcome, make_manager, manager_class
+from role_rl.managers import (DEFAULT_MANAGER, MANAGERS, NEEDS, Feedback, Manager, Outcome, available, make_manager,
+                              manager_class)
 from role_rl.replay import JUDGES, REFERENCE_MODEL, ReplayData
 from role_rl.reward import RewardConfig, preset
 
@@ -190,6 +192,11 @@ def run(args: argparse.Namespace) -> int:
     data = ReplayData(args.judge)
     reward = preset("paper")
     names = [args.manager] if args.manager else [DEFAULT_MANAGER, *(m for m in MANAGERS if m != DEFAULT_MANAGER)]
+    if not args.manager:
+        missing = [m for m in names if not available(m)]
+        names = [m for m in names if available(m)]
+        for m in missing:
+            print(f"olp bench replay: {m} left out: it needs {NEEDS[m]} (scripts/setup --rl)", file=sys.stderr)
     results = []
     for name in names:
         manager = build_manager(name, data, reward, args.seed)

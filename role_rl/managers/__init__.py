@@ -16,6 +16,16 @@ MANAGERS: dict[str, str] = {
     "ppo": "role_rl.managers.ppo:PPOManager",
 }
 DEFAULT_MANAGER = "bandit"
+#: managers that need an optional package (installed by ``scripts/setup --rl``): name -> module
+NEEDS: dict[str, str] = {"ppo": "stable_baselines3"}
+
+
+def available(name: str) -> bool:
+    """Whether manager ``name`` can run here (its optional packages are installed)."""
+    import importlib.util
+
+    need = NEEDS.get(name)
+    return need is None or importlib.util.find_spec(need) is not None
 
 
 def manager_class(name: str) -> type[Manager]:
@@ -46,5 +56,5 @@ def restore_manager(state: dict[str, Any], **kwargs: Any) -> Manager:
     return manager
 
 
-__all__ = ["Choice", "DEFAULT_MANAGER", "Feedback", "MANAGERS", "Manager", "Outcome", "feature_vector",
-           "make_manager", "manager_class", "restore_manager"]
+__all__ = ["Choice", "DEFAULT_MANAGER", "Feedback", "MANAGERS", "Manager", "NEEDS", "Outcome", "available",
+           "feature_vector", "make_manager", "manager_class", "restore_manager"]

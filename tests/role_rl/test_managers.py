@@ -6,7 +6,15 @@ import pytest
 
 from olp.caller import CallContext
 from olp.errors import ConfigError
-from role_rl.managers import MANAGERS, Feedback, Outcome, make_manager, manager_class, restore_manager
+from role_rl.managers import (MANAGERS, NEEDS, Feedback, Outcome, available, make_manager, manager_class,
+                              restore_manager)
+
+
+def _managers(*leave_out: str) -> list:
+    """Every registered manager; those whose optional package is missing are skipped, saying why."""
+    return [pytest.param(n, marks=pytest.mark.skipif(not available(n), reason=f"{n} needs {NEEDS.get(n)}: "
+                                                     "scripts/setup --rl"))
+            for n in sorted(set(MANAGERS) - set(leave_out))]
 
 MODELS = ["cheap-wrong", "mid-right", "dear-right"]
 ROLES = ("topic_finder", "topic_locator")
@@ -43,14 +51,14 @@ def build(name: str, seed: int = 0):
     return make_manager(name, MODELS, roles=ROLES, seed=seed, **OPTIONS.get(name, {}))
 
 
-@pytest.mark.parametrize("name", sorted(MANAGERS))
+@pytest.mark.parametrize("name", _managers())
 def test_finds_the_best_model(name):
     manager = build(name)
     play(manager, [SHORT], 300)
     assert all(manager.best(role, SHORT) == "mid-right" for role in ROLES)
 
 
-@pytest.mark.parametrize("name", sorted(set(MANAGERS) - {"qlearning"}))  # the paper's state has no context
+@pytest.mark.parametrize("name", _managers("qlearning"))  # the paper's state has no context
 def test_contextual_managers_find_the_best_model_per_context(name):
     manager = build(name)
     play(manager, [SHORT, LONG], ROUNDS.get(name, 300))
@@ -59,7 +67,7 @@ def test_contextual_managers_find_the_best_model_per_context(name):
         assert manager.best(role, LONG) == "dear-right"
 
 
-@pytest.mark.parametrize("name", sorted(MANAGERS))
+@pytest.mark.parametrize("name", _managers())
 def test_checkpoint_round_trip_keeps_what_was_learned(name):
     manager = build(name, seed=3)
     play(manager, [SHORT, LONG], 40)
@@ -72,7 +80,7 @@ def test_checkpoint_round_trip_keeps_what_was_learned(name):
     assert play(restored, [SHORT, LONG], 10) == play(manager, [SHORT, LONG], 10)
 
 
-@pytest.mark.parametrize("name", sorted(MANAGERS))
+@pytest.mark.parametrize("name", _managers())
 def test_choice_names_pool_models_and_preferences_cover_the_pool(name):
     manager = build(name)
     choice = manager.choose("topic_finder", SHORT)
