@@ -295,7 +295,8 @@ def render(payload: dict[str, Any]) -> str:
         rows = []
         for role, models in payload["per_role"].items():
             for model, r in models.items():
-                a, n = r["answers"], sum(r["answers"].values()) or 1
+                a = r["answers"]
+                n = sum(a.get(k, 0) for k in ("valid", "repaired", "unparsable")) or 1  # answers that arrived
                 rows.append([role, model, r["calls"], f"{a.get('valid', 0) / n:.0%}", f"{a.get('repaired', 0) / n:.0%}",
                              f"{a.get('unparsable', 0) / n:.0%}",
                              _fmt(recall.get(role, {}).get(model)),

@@ -40,7 +40,8 @@ def test_the_pool_gets_the_llm_without_its_schema_beside_it():
 
 
 def test_render_merges_the_parts_of_a_run():
-    row = {"calls": 4, "answers": {"valid": 3, "unparsable": 1}, "latency_ms_p50": 1200.0, "prompt_tok_s": 180.0,
+    row = {"calls": 4, "answers": {"valid": 3, "unparsable": 1, "fallback": 1}, "latency_ms_p50": 1200.0,
+           "prompt_tok_s": 180.0,
            "gen_tok_s": 20.5}
     text = render({"per_role": {"topic_finder": {"llm": row}}, "recall_with_one_role": {"topic_finder": {"llm": 0.25}},
                    "configurations": {"Role-RL (bandit)": {
