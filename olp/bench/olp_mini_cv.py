@@ -106,8 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
     from olp.bench.common import emit, md_table
     from olp.bench.olp_mini import _pool_map, _sentences, labelled_files, transcript
-    from olp.evaluation.products import score_transcript
-    from olp.evaluation.products import labels_dir
+    from olp.evaluation.products import labels_dir, score_transcript
 
     settings = dict(list(SETTINGS.items())[: args.settings or len(SETTINGS)])
     streams = json.loads((labels_dir() / "streams.json").read_text(encoding="utf-8"))
@@ -119,8 +118,9 @@ def run(args: argparse.Namespace) -> int:
     payload: dict[str, Any] = {"benchmark": "olp-mini-cv", "folds": FOLDS, "settings": {}, "cv": {}}
     rows = []
     for lang in langs:
-        counts = {name: {n: score_transcript(docs[(s, lang, n)], transcript(lang, n, [x.id for x in _sentences(lang, n)]))
-                         for n in files[lang]} for name, s in settings.items()}
+        labels = {n: transcript(lang, n, [x.id for x in _sentences(lang, n)]) for n in files[lang]}
+        counts = {name: {n: score_transcript(docs[(s, lang, n)], labels[n]) for n in files[lang]}
+                  for name, s in settings.items()}
         for name in settings:
             c = counts[name]
             total = type(next(iter(c.values())))()

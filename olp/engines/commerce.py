@@ -106,8 +106,8 @@ def _en_mentions(i: int, text: str, nxt: str | None, quality: bool) -> list[Ment
 
 
 #: Words after "number one" that make it a ranking, not a product called by number ("number one best seller").
-_RANKING_AFTER = frozenset("best seller sellers bestseller selling choice brand rated fan priority reason thing rule spot "
-                           "position place in on top favorite favourite most".split())
+_RANKING_AFTER = frozenset("best seller sellers bestseller selling choice brand rated fan priority reason thing rule "
+                           "spot position place in on top favorite favourite most".split())
 
 
 def _ranking(words: list[str], end: int) -> bool:
@@ -219,8 +219,7 @@ class Analysis:
     presented: set[str] = field(default_factory=set)  # products presented for sale: called by number or introduced
     mentions: list[Mention] = field(default_factory=list)
     prices: list[list[T.Price]] = field(default_factory=list)  # each sentence's prices
-
-    zh: bool = False
+    zh: bool = False  # the chunk is Chinese
 
 
 def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Mention]] | None = None) -> Analysis:

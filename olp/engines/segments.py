@@ -177,7 +177,8 @@ def _producty(key: str | None, analysis: M.Analysis, zh: bool) -> bool:
     if any(h in key for h in C.ZH_PRODUCT_HEADS):
         return True
     idx = [m.idx for m in analysis.mentions if m.key == key]
-    near_price = any(_has_price(analysis.prices[j]) for i in idx for j in range(max(0, i - 2), min(len(analysis.prices), i + 3)))
+    n = len(analysis.prices)
+    near_price = any(_has_price(analysis.prices[j]) for i in idx for j in range(max(0, i - 2), min(n, i + 3)))
     return len(idx) >= 3 and near_price
 
 
@@ -189,7 +190,8 @@ def _drift_cuts(cuts, analysis: M.Analysis, n: int):
     i = 1
     while i < n:
         lab = labels[i]
-        if lab is not None and lab != labels[i - 1] and lab in analysis.products and _producty(lab, analysis, analysis.zh):
+        moved = lab is not None and lab != labels[i - 1] and lab in analysis.products
+        if moved and _producty(lab, analysis, analysis.zh):
             run = i
             while run + 1 < n and labels[run + 1] == lab:
                 run += 1
@@ -205,7 +207,8 @@ def _drift_cuts(cuts, analysis: M.Analysis, n: int):
 
 
 def _evidence(a: int, b: int, analysis: M.Analysis) -> bool:
-    return any(a <= m.idx <= b and _producty(m.key, analysis, analysis.zh) for m in analysis.mentions) or any(_has_price(analysis.prices[i]) for i in range(a, b + 1))
+    named = any(a <= m.idx <= b and _producty(m.key, analysis, analysis.zh) for m in analysis.mentions)
+    return named or any(_has_price(analysis.prices[i]) for i in range(a, b + 1))
 
 
 def _absorb(spans, analysis: M.Analysis):
@@ -298,5 +301,5 @@ def starts_with_cue(texts: list[str], zh: bool) -> bool:
     return _cue_key(0, texts[0], M.analyze(texts[:1], zh, True), zh)[0]
 
 
-__all__ = ["Segment", "segment", "find", "starts_with_cue", "C"]
+__all__ = ["GENERIC", "Segment", "find", "plain_name", "segment", "starts_with_cue"]
 
