@@ -252,7 +252,7 @@ def _name(a: int, b: int, key: str | None, cued: bool, analysis: M.Analysis, zh:
         label = prod.label
     elif introduced:  # the name said when the host introduced it ("this bamboo cutting board")
         label = max(introduced, key=len)
-    elif said:  # how the host called it here ("chain shoulder bag", not the stream's "bag")
+    elif said:  # how the host called it here ("canvas tote bag", not the stream's "bag")
         label = max(said, key=lambda s: (said[s] * (1 + 0.2 * len(s.split())), s))
     elif prod is not None:
         label = prod.label

@@ -64,7 +64,7 @@ def labels_dir() -> Path:
 
 def load_labels(lang: str, sentence_ids: Mapping[str, Iterable[int]] | None = None,
                 root: str | Path | None = None) -> dict[str, Transcript]:
-    """The labelled transcripts of one language, by file name (``EN004``).
+    """The labelled transcripts of one language, by file name (``ENnnn``, ``CNnnn``).
 
     Args:
         lang: ``en`` or ``zh`` (``cn``).

@@ -8,13 +8,13 @@ from olp.bench.judge_agreement import finder_right, names_product, span_right, s
 
 
 @pytest.mark.parametrize("topic, product, expected", [
-    ("wig number 9: $89", "wig number nine", True),
-    ("wig number 13", "wig number nine", False),  # both numbered: the numbers decide
-    ("number 1", "link number one bag", True),
-    ("bag", "cool bag (link number one)", True),  # one side has no number: a shared word
+    ("wig number 7: $89", "wig number seven", True),
+    ("wig number 13", "wig number seven", False),  # both numbered: the numbers decide
+    ("number 1", "link number one tote", True),
+    ("bag", "canvas bag (link number one)", True),  # one side has no number: a shared word
     ("product", "silk scarf", False),
     ("茶叶: 59元", "3号链接 茶叶", True),
-    ("手链", "珍珠耳钉", False),
+    ("手链", "玉石吊坠", False),
 ])
 def test_a_topic_names_a_product(topic, product, expected):
     assert names_product(topic, product) is expected
