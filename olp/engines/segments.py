@@ -62,12 +62,11 @@ class Segment:
     end: int
     key: str  # the product's identity ("#13", a noun)
     name: str  # "label: price" or "label"
-    cued: bool  # the stretch starts with a cue (a call-up or an introduction)
 
 
-def _cue_key(i: int, text: str, analysis: M.Analysis, zh: bool) -> tuple[bool, str | None]:
-    """Whether sentence ``i`` calls up a product, and which one if it can tell."""
-    here = [m for m in analysis.mentions if m.idx == i]
+def _cue_key(text: str, here: list[M.Mention], zh: bool) -> tuple[bool, str | None]:
+    """Whether a sentence (its text and product mentions ``here``) calls up a product, and which one if it can
+    tell."""
     if zh:
         call = _ZH_CALL.search(text)
         if call and _closes(text):
@@ -122,25 +121,30 @@ def _segment(texts: tuple[str, ...], zh: bool, quality: bool) -> tuple[Segment, 
     if not n:
         return ()
     analysis = M.analyze(list(texts), zh, quality)
+    at: dict[int, list[M.Mention]] = {}
+    for m in analysis.mentions:
+        at.setdefault(m.idx, []).append(m)
+    candidates = {m.key for m in analysis.mentions} | {lab for lab in analysis.labels if lab}
+    known = frozenset(k for k in candidates if _producty(k, analysis, zh))  # decided once per chunk
     cuts: list[tuple[int, str | None, bool]] = [(0, None, False)]  # (start, key, cued)
     current: str | None = None
     for i, text in enumerate(texts):
-        cued, key = _cue_key(i, text, analysis, zh)
+        cued, key = _cue_key(text, at.get(i, []), zh)
         if cued:
             if key is not None and key == current and key.startswith("#"):
                 continue  # the number called again; a noun said again after "next one" may be the next bag
-            if i - cuts[-1][0] >= MIN_GAP or (len(cuts) == 1 and not _evidence(0, i - 1, analysis)):
+            if i - cuts[-1][0] >= MIN_GAP or (len(cuts) == 1 and not _evidence(0, i - 1, analysis, known)):
                 cuts.append((i, key, True))
                 current = key
             elif key is not None:  # "move on to number two ... let's go to number thirteen": the last call wins
                 cuts[-1] = (cuts[-1][0], key, cuts[-1][2])
                 current = key
     if quality:
-        cuts = _drift_cuts(cuts, analysis, n)
+        cuts = _drift_cuts(cuts, analysis, n, known)
     spans = [(a, (cuts[k + 1][0] - 1) if k + 1 < len(cuts) else n - 1, key, cued)
              for k, (a, key, cued) in enumerate(cuts)]
-    spans = _absorb(spans, analysis)
-    named = [_name(a, b, key, cued, analysis, zh) for a, b, key, cued in spans]
+    spans = _absorb(spans, analysis, known)
+    named = [_name(a, b, key, analysis, zh, known) for a, b, key, _cued in spans]
     return tuple(_unique(named))
 
 
@@ -160,7 +164,7 @@ def _unique(segments: list[Segment]) -> list[Segment]:
         seen[s.name] += 1
         if seen[s.name] > 1:
             label, sep, price = s.name.partition(": ")
-            s = Segment(s.start, s.end, s.key, f"{label} ({seen[s.name]}){sep}{price}", s.cued)
+            s = Segment(s.start, s.end, s.key, f"{label} ({seen[s.name]}){sep}{price}")
         out.append(s)
     return out
 
@@ -182,7 +186,7 @@ def _producty(key: str | None, analysis: M.Analysis, zh: bool) -> bool:
     return len(idx) >= 3 and near_price
 
 
-def _drift_cuts(cuts, analysis: M.Analysis, n: int):
+def _drift_cuts(cuts, analysis: M.Analysis, n: int, known: frozenset[str]):
     """Add cuts where the talk moves to another product for at least ``MIN_DRIFT`` sentences, with no cue."""
     labels = analysis.labels
     out = list(cuts)
@@ -191,7 +195,7 @@ def _drift_cuts(cuts, analysis: M.Analysis, n: int):
     while i < n:
         lab = labels[i]
         moved = lab is not None and lab != labels[i - 1] and lab in analysis.products
-        if moved and _producty(lab, analysis, analysis.zh):
+        if moved and lab in known:
             run = i
             while run + 1 < n and labels[run + 1] == lab:
                 run += 1
@@ -206,36 +210,36 @@ def _drift_cuts(cuts, analysis: M.Analysis, n: int):
     return sorted(out, key=lambda c: c[0])
 
 
-def _evidence(a: int, b: int, analysis: M.Analysis) -> bool:
-    named = any(a <= m.idx <= b and _producty(m.key, analysis, analysis.zh) for m in analysis.mentions)
+def _evidence(a: int, b: int, analysis: M.Analysis, known: frozenset[str]) -> bool:
+    named = any(a <= m.idx <= b and m.key in known for m in analysis.mentions)
     return named or any(_has_price(analysis.prices[i]) for i in range(a, b + 1))
 
 
-def _absorb(spans, analysis: M.Analysis):
+def _absorb(spans, analysis: M.Analysis, known: frozenset[str]):
     """Stretches without any product evidence, or shorter than ``MIN_GAP`` without a cue, join the one before."""
     out: list[tuple[int, int, str | None, bool]] = []
     for a, b, key, cued in spans:
         called = bool(key and key.startswith("#"))  # "五号链接" names no noun, but it is a product
-        weak = not (called or _evidence(a, b, analysis)) or (not cued and b - a + 1 < MIN_GAP)
+        weak = not (called or _evidence(a, b, analysis, known)) or (not cued and b - a + 1 < MIN_GAP)
         if out and weak:
             pa, _pb, pkey, pcued = out[-1]
             out[-1] = (pa, b, pkey, pcued)
         else:
             out.append((a, b, key, cued))
-    if len(out) > 1 and not out[0][3] and not _evidence(out[0][0], out[0][1], analysis):
+    if len(out) > 1 and not out[0][3] and not _evidence(out[0][0], out[0][1], analysis, known):
         out.pop(0)  # chit-chat before the first product: the topic left open before the chunk takes it, if any
     return out
 
 
-def _name(a: int, b: int, key: str | None, cued: bool, analysis: M.Analysis, zh: bool) -> Segment:
+def _name(a: int, b: int, key: str | None, analysis: M.Analysis, zh: bool, known: frozenset[str]) -> Segment:
     weights: Counter = Counter()
     for m in analysis.mentions:
-        if a <= m.idx <= b and _producty(m.key, analysis, zh):
+        if a <= m.idx <= b and m.key in known:
             headed = zh and any(h in m.key for h in C.ZH_PRODUCT_HEADS)  # "防晒霜" over "试一下"
             weights[m.key] += m.weight * (2.0 if m.key.startswith("#") or headed else 1.0)
     for i in range(a, b + 1):
         lab = analysis.labels[i] if i < len(analysis.labels) else None
-        if lab is not None and _producty(lab, analysis, zh):
+        if lab is not None and lab in known:
             weights[lab] += 0.25
     if not weights:  # no product-like noun: the product the stretch's prices were linked to, if any
         for k, p in analysis.products.items():  # (a number called after the stretch does not name it)
@@ -260,12 +264,12 @@ def _name(a: int, b: int, key: str | None, cued: bool, analysis: M.Analysis, zh:
         label = f"{analysis.category} number {key[1:]}".strip() if not zh else f"{key[1:]}号链接"
     if not label:
         label = GENERIC[zh]
-    price = _price(a, b, key, analysis)
-    return Segment(a, b, key or label, f"{label}: {price}" if price else label, cued)
+    price = _price(a, b, analysis)
+    return Segment(a, b, key or label, f"{label}: {price}" if price else label)
 
 
-def _price(a: int, b: int, key: str | None, analysis: M.Analysis) -> str:
-    """The price said most often in the stretch (the first of those on a tie); its own product's first."""
+def _price(a: int, b: int, analysis: M.Analysis) -> str:
+    """The price said most often in the stretch (the first of those on a tie), today's not the regular one."""
     said = [p for i in range(a, b + 1) for p in analysis.prices[i] if not p.discount and not p.regular]
     if not said:
         return ""
@@ -298,7 +302,7 @@ def starts_with_cue(texts: list[str], zh: bool) -> bool:
     their cue)."""
     if not texts:
         return False
-    return _cue_key(0, texts[0], M.analyze(texts[:1], zh, True), zh)[0]
+    return _cue_key(texts[0], M.analyze(texts[:1], zh, True).mentions, zh)[0]
 
 
 __all__ = ["GENERIC", "Segment", "find", "plain_name", "segment", "starts_with_cue"]
