@@ -40,6 +40,8 @@ def apply(setting: tuple[int, int, bool]) -> None:
     """Set the segmentation settings in this process (and forget segmentations made under others)."""
     from olp.engines import engine, segments
 
+    if (segments.MIN_GAP, segments.MIN_DRIFT, segments.CONTINUE_UNCUED) == setting:
+        return  # the same setting as the last job: its caches stay warm
     segments.MIN_GAP, segments.MIN_DRIFT, segments.CONTINUE_UNCUED = setting
     segments._segment.cache_clear()
     engine._derive.cache_clear()
@@ -79,10 +81,7 @@ def cross_validate(counts: dict[str, dict[str, Any]], fold: dict[str, int], k: i
     from olp.evaluation.products import Counts
 
     def total(setting: str, files) -> Counts:
-        c = Counts()
-        for n in files:
-            c.add(counts[setting][n])
-        return c
+        return _total(counts[setting][n] for n in files)
 
     held, chosen = Counts(), []
     for f in range(k):
@@ -101,15 +100,22 @@ def cross_validate(counts: dict[str, dict[str, Any]], fold: dict[str, int], k: i
     return held, chosen
 
 
-def run(args: argparse.Namespace) -> int:
-    import json
+def _total(counts) -> Any:
+    """The sum of some transcripts' ``Counts``."""
+    from olp.evaluation.products import Counts
 
+    out = Counts()
+    for c in counts:
+        out.add(c)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
     from olp.bench.common import emit, md_table
     from olp.bench.olp_mini import _pool_map, _sentences, labelled_files, transcript
-    from olp.evaluation.products import labels_dir, score_transcript
+    from olp.evaluation.products import score_transcript
 
     settings = dict(list(SETTINGS.items())[: args.settings or len(SETTINGS)])
-    streams = json.loads((labels_dir() / "streams.json").read_text(encoding="utf-8"))
     langs = ("en", "zh") if args.lang == "both" else (args.lang,)
     files = {lang: labelled_files(lang, args.files) for lang in langs}
     jobs = [(s, lang, n) for s in settings.values() for lang in langs for n in files[lang]]
@@ -122,13 +128,10 @@ def run(args: argparse.Namespace) -> int:
         counts = {name: {n: score_transcript(docs[(s, lang, n)], labels[n]) for n in files[lang]}
                   for name, s in settings.items()}
         for name in settings:
-            c = counts[name]
-            total = type(next(iter(c.values())))()
-            for v in c.values():
-                total.add(v)
-            sc = total.scores()
+            sc = _total(counts[name].values()).scores()
             payload["settings"].setdefault(name, {})[lang] = {m: sc[m] for m in (*METRICS, "empty_outputs")}
             rows.append([f"{name} (on all labels)", lang, *(sc[m] for m in METRICS), sc["empty_outputs"]])
+        streams = {n: labels[n].stream for n in files[lang]}  # the labels carry streams.json's mapping
         held, chosen = cross_validate(counts, folds(files[lang], streams))
         sc = held.scores()
         payload["cv"][lang] = {**{m: sc[m] for m in (*METRICS, "empty_outputs")}, "chosen": chosen}
