@@ -267,7 +267,7 @@ class Renumbering:
         """The sentences with unique rising ids (ids that already rise come back as they are)."""
         for s in sentences:
             offset = self._offsets[-1] if self._offsets else 0
-            if self._previous is not None and self._highest is not None and s.id <= self._previous:
+            if self._previous is not None and s.id <= self._previous:  # _highest is set with _previous
                 offset = self._highest + 1 - s.id
             new_id = s.id + offset
             if not self._offsets or offset != self._offsets[-1]:

@@ -104,7 +104,7 @@ class _CallWatch(Observer):
 
     def __init__(self, pool: list[str], console) -> None:
         self.pool, self.console = set(pool), console
-        self.ok = self.failed = 0
+        self.ok = 0
         self.first_error = ""
         self.failed_models: set[str] = set()
         self.held: list[str] = []
@@ -115,7 +115,6 @@ class _CallWatch(Observer):
             self.ok += 1
             self.release()
             return
-        self.failed += 1
         self.failed_models.update(m for m in (record.model, record.fallback_from) if m)
         if not self.first_error:
             self.first_error = f"{record.model}: {record.error or 'failed'}"
@@ -133,7 +132,7 @@ class _CallWatch(Observer):
 
     def check(self, final: bool = False) -> None:
         """Raise when calls were made and none succeeded: at the end, or as soon as every pool model has failed."""
-        if self.ok or not self.failed or not (final or (self.pool and self.pool <= self.failed_models)):
+        if self.ok or not self.failed_models or not (final or (self.pool and self.pool <= self.failed_models)):
             return
         raise ModelCallError(f"every model call failed: {self.first_error[:300]} "
                              "(check the pool file's model names, API keys and api_base)")
@@ -180,7 +179,7 @@ async def _run(args: argparse.Namespace) -> int:
         metrics = PrometheusObserver()
         try:
             serve_metrics(metrics.registry, args.metrics_port, host=args.metrics_host)
-        except (OSError, OverflowError) as exc:
+        except OSError as exc:  # the port's range is checked by the flag's type
             raise ConfigError(f"cannot serve metrics on {args.metrics_host}:{args.metrics_port}: "
                               f"{getattr(exc, 'strerror', None) or exc}") from None
         observers.add(metrics)

@@ -95,9 +95,8 @@ def renumber(sentences: list[Sentence]) -> tuple[list[Sentence], dict[int, int]]
     Returns:
         ``(sentences with unique ids, {new id: original id})``. Inputs with unique ascending ids come back as is.
     """
-    ids = Renumbering()
-    out = list(ids.apply(sentences))
-    return out, {s.id: ids.get(s.id, s.id) for s in out}
+    out = list(Renumbering().apply(sentences))
+    return out, {new.id: old.id for new, old in zip(out, sentences)}
 
 
 def restore_ids(docs: list[dict], original: dict[int, int]) -> list[dict]:
