@@ -25,7 +25,6 @@ from olp.profiles import Profile
 from olp.roles.base import Role
 
 VALID, REPAIRED, UNPARSABLE, FALLBACK = "valid", "repaired", "unparsable", "fallback"
-OUTCOMES = (VALID, REPAIRED, UNPARSABLE, FALLBACK)
 
 #: How a model's server takes a schema (pool file: ``model_info: {response_format_type: ...}``).
 JSON_SCHEMA = "json_schema"  # OpenAI's {"type": "json_schema", "json_schema": {"name", "schema", "strict"}}

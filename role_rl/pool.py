@@ -99,12 +99,17 @@ class PoolStats(Observer):
         self.alpha, self.window = alpha, window
         self.models: dict[str, LatencyStats] = {}
 
+    def _stats(self, model: str) -> LatencyStats:
+        stats = self.models.get(model)
+        if stats is None:  # made only for a model not seen yet, not on every call
+            stats = self.models[model] = LatencyStats(self.alpha, self.window)
+        return stats
+
     def on_call(self, record: CallRecord) -> None:
-        stats = self.models.setdefault(record.model, LatencyStats(self.alpha, self.window))
-        stats.add(record.latency_ms, record.ok, record.cost_usd)
+        self._stats(record.model).add(record.latency_ms, record.ok, record.cost_usd)
 
     def on_parse(self, role: str, model: str, outcome: str) -> None:
-        per_role = self.models.setdefault(model, LatencyStats(self.alpha, self.window)).answers.setdefault(role, {})
+        per_role = self._stats(model).answers.setdefault(role, {})
         per_role[outcome] = per_role.get(outcome, 0) + 1
 
     def get(self, model: str) -> LatencyStats | None:
