@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 
 
@@ -23,6 +22,7 @@ def add_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from olp.errors import ConfigError
+    from olp.stream.kafka import quiet_kafka_client
     from olp.stream.settings import parse_broker
 
     if args.idle_timeout is not None and not args.idle_timeout > 0:
@@ -30,14 +30,6 @@ def run(args: argparse.Namespace) -> int:
     parse_broker(args.broker)
     quiet_kafka_client()
     return asyncio.run(_consume(args))
-
-
-def quiet_kafka_client() -> None:
-    """Keep aiokafka's log lines off stderr: it logs what it retries (a new topic's leader not elected yet,
-    a broker reconnect) and raises what it cannot, which olp turns into one line."""
-    log = logging.getLogger("aiokafka")
-    log.addHandler(logging.NullHandler())
-    log.propagate = False
 
 
 async def _consume(args: argparse.Namespace) -> int:

@@ -47,7 +47,7 @@ class NonBlank:
 
 
 def run(args: argparse.Namespace) -> int:
-    from olp.cli.consume import quiet_kafka_client
+    from olp.stream.kafka import quiet_kafka_client
     from olp.errors import BadInputError, ConfigError
     from olp.io import read_sentences
     from olp.profiles import detect_profile, get_profile

@@ -11,6 +11,16 @@ from olp.errors import ConfigError
 from olp.stream.settings import Topics, bootstrap, parse_broker
 
 
+def quiet_kafka_client() -> None:
+    """Keep aiokafka's log lines off stderr: it logs what it retries (a new topic's leader not elected yet,
+    a broker reconnect) and raises what it cannot, which olp turns into one line."""
+    import logging
+
+    log = logging.getLogger("aiokafka")
+    log.addHandler(logging.NullHandler())
+    log.propagate = False
+
+
 def check_reachable(broker: str, timeout_s: float = 3.0) -> str:
     """Return the bootstrap address if something accepts connections there; else a ConfigError saying what to do."""
     host, port = parse_broker(broker)
