@@ -103,6 +103,13 @@ EN_PRICE_WORDS = (
     "discount", "deal", "sale", "coupon", "klarna", "installment", "installments", "payment", "payments",
     "starting at", "going for", "only", "cheaper", "expensive", "save", "saving", "free shipping", "cents",
 )
+#: Said shortly before a price it is compared with ("original beneficial price seven hundred fifty nine").
+EN_REGULAR_BEFORE = frozenset(
+    "original regular retail retails retailed retailer usually normally previously worth valued value offline msrp "
+    "was".split()
+)
+#: Said shortly before the price a viewer pays now ("but today only four hundred nine", "brings it down to").
+EN_DEAL_BEFORE = frozenset("today tonight only just now final down but".split())
 EN_CLOSING = (
     "that's it for", "that is it for", "moving on", "move on", "next up", "let's go to number", "sold out",
     "that's all for", "we're done with", "last call", "up next", "coming up next",
@@ -114,11 +121,21 @@ ZH_PRICE_CUES = (
     "原价", "日常价", "直播价", "包邮", "划算", "便宜", "¥", "￥", "钱",
 )
 ZH_DISCOUNT_BEFORE = ("减", "省", "便宜", "优惠", "立减", "砍", "降", "少", "扣", "返", "券")
-ZH_REGULAR_BEFORE = ("原价", "日常价", "日常", "平时", "门店", "线下", "线上价", "专柜", "市场价", "吊牌价")
+#: Said before a price it is compared with: the usual price, another shop's ("平常你去买的价格是二百八十九").
+ZH_REGULAR_BEFORE = (
+    "原价", "日常价", "日常", "平时", "平常", "本身", "原来", "以前", "之前", "门店", "线下", "线上价", "专柜", "市场价",
+    "吊牌价", "官网", "外面", "别家", "定价", "卖到",
+)
+#: Said before the price a viewer pays now ("今天在我们直播间到手价格七十九", "这条裤子才五十九块九").
+ZH_DEAL_BEFORE = (
+    "到手", "只要", "只需", "仅需", "今天", "今晚", "直播间", "直接", "秒杀", "福利", "券后", "现在", "才", "一口价",
+    "活动价", "直播价",
+)
 ZH_NOT_PRICE_AFTER = (
     "号", "盒", "包", "个", "款", "件", "斤", "克", "天", "分钟", "秒", "点", "年", "月", "日", "人", "岁", "次", "小时",
     "厘米", "毫米", "公分", "码", "到", "和", "、", "至", "或", "万人", "多人", "瓶", "支", "条", "双", "套", "只", "份",
     "袋", "罐", "片", "颗", "粒", "度", "层", "种", "位", "单", "台", "本", "张", "周", "遍", "度", "折", "倍", "楼",
+    "尺", "多", "几", "左右",  # "一七零尺码" is a size; "两百多块钱", "十几块", "三百左右" are guesses, not prices
 )
 ZH_NOT_PRICE_BEFORE = ("第", "几", "号", "前", "后", "共", "一共", "有", "送")
 ZH_URGING = (

@@ -273,10 +273,10 @@ def _price(a: int, b: int, analysis: M.Analysis) -> str:
     said = [p for i in range(a, b + 1) for p in analysis.prices[i] if not p.discount and not p.regular]
     if not said:
         return ""
-    # hosts repeat today's price: the one said most often (with a currency or unit counting double)
+    # hosts repeat today's price: the one said most often (with a currency or unit, or as today's, counting double)
     counts: Counter = Counter()
     for p in said:
-        counts[p.value] += 2 if p.strong else 1
+        counts[p.value] += (2 if p.strong else 1) * (2 if p.deal else 1)
     top = max(counts.values())
     return next(p.surface for p in said if counts[p.value] == top)
 

@@ -13,7 +13,10 @@ from functools import lru_cache
 
 from olp.engines.cues import (
     EN_CURRENCY,
+    EN_DEAL_BEFORE,
+    EN_REGULAR_BEFORE,
     EN_STOP,
+    ZH_DEAL_BEFORE,
     ZH_DISCOUNT_BEFORE,
     ZH_NOT_PRICE_AFTER,
     ZH_NOT_PRICE_BEFORE,
@@ -262,6 +265,19 @@ class Price:
     discount: bool = False
     strong: bool = True  # said with a currency unit or sign; weak prices are bare numbers near buying words
     regular: bool = False  # the usual price said before today's ("日常价一百二十九", "original price $120")
+    deal: bool = False  # said as today's price ("到手价七十九", "but today only four hundred nine")
+
+
+def _cued(before: list[str] | str, regular_cues, deal_cues) -> tuple[bool, bool]:
+    """(regular, deal) from the words (or characters) said just before a price: the nearer cue wins, so
+    "today you'd normally pay $80" is the regular price and "normally $80, today only $50" has a deal."""
+    def last(cues) -> int:
+        if isinstance(before, str):
+            return max((before.rfind(c) + len(c) for c in cues if c in before), default=-1)
+        return max((i for i, w in enumerate(before) if w in cues), default=-1)
+
+    r, d = last(regular_cues), last(deal_cues)
+    return r > d, d > r
 
 
 def en_prices(text: str) -> list[Price]:
@@ -274,7 +290,8 @@ def en_prices(text: str) -> list[Price]:
         before = words[num.start - 1] if num.start else ""
         after = words[num.end] if num.end < len(words) else ""
         after2 = words[num.end + 1] if num.end + 1 < len(words) else ""
-        if before == "$" or after in EN_CURRENCY or after in _EN_OTHER_CURRENCY:
+        cents = words[num.end - 1] in {"cents", "cent"}  # "one hundred ten dollars and fifty cents"
+        if before == "$" or after in EN_CURRENCY or after in _EN_OTHER_CURRENCY or cents:
             lead = words[num.start - 2] if before == "$" and num.start > 1 else before
             context = " ".join(words[max(0, num.start - 6) : num.start])
             discount = (
@@ -282,10 +299,9 @@ def en_prices(text: str) -> list[Price]:
                 or lead in {"save", "saving", "extra", "another", "those"}
                 or bool(re.search(r"\b(used to pay|used to spend|paid|pay them|be paying|i.m paying)\b", context))  # not this product
             )
-            regular = bool(re.search(r"(original|regular|retail|usually|normally|was)\W*(price)?\W*(is|was|of|at)?\W*\$?$",
-                                     " ".join(words[max(0, num.start - 4) : num.start])))
+            regular, deal = _cued(words[max(0, num.start - 6) : num.start], EN_REGULAR_BEFORE, EN_DEAL_BEFORE)
             surface = _EN_OTHER_CURRENCY[after](num.value) if after in _EN_OTHER_CURRENCY else _fmt_usd(num.value)
-            out.append(Price(num.value, surface, discount=discount, regular=regular))
+            out.append(Price(num.value, surface, discount=discount, regular=regular, deal=deal))
         elif after in {"percent", "%"} and after2 == "off":
             out.append(Price(num.value, f"{num.value:g}% off", discount=True))
         elif (
@@ -294,7 +310,8 @@ def en_prices(text: str) -> list[Price]:
                  or (_EN_PRICE_NEAR & set(words[max(0, num.start - 4) : num.start]) and before not in _EN_VAGUE))
             and after not in _EN_NOT_MONEY
         ):
-            out.append(Price(num.value, _fmt_usd(num.value), strong=False))
+            regular, deal = _cued(words[max(0, num.start - 6) : num.start], EN_REGULAR_BEFORE, EN_DEAL_BEFORE)
+            out.append(Price(num.value, _fmt_usd(num.value), strong=False, regular=regular, deal=deal))
     # "starting at one hundred, not even starting, going for one hundred eleven dollars": the restated price counts
     if any(p.strong and not p.discount for p in out):
         out = [p for p in out if p.strong]
@@ -345,7 +362,7 @@ _EN_NOT_MONEY = frozenset("inch inches percent % minutes minute seconds hours da
 
 
 def _fmt_usd(v: float) -> str:
-    return f"${v:g}" if v != int(v) else f"${int(v)}"
+    return f"${v:.2f}" if v != int(v) else f"${int(v)}"
 
 
 def zh_prices(text: str) -> list[Price]:
@@ -361,7 +378,12 @@ def zh_prices(text: str) -> list[Price]:
             unit = ""  # "一米六" is a height, "米色" a colour
         sign = before.endswith(("¥", "￥"))
         discount = any(before.endswith(d) or before[-2:-1] == d for d in ZH_DISCOUNT_BEFORE)
-        regular = any(r in text[max(0, m.start() - 6) : m.start()] for r in ZH_REGULAR_BEFORE)
+        if before.endswith("上") and m.group()[0] in "百千万":
+            continue  # "上千块钱": more than a thousand, a guess
+        if before.endswith("幺"):
+            continue  # "幺五五到幺八零": heights and sizes are read digit by digit with 幺 for one; prices are not
+        clause = re.split(r"[。！？!?]", text[max(0, m.start() - 14) : m.start()])[-1]
+        regular, deal = _cued(clause, ZH_REGULAR_BEFORE, ZH_DEAL_BEFORE)
         if unit == "块" and set(m.group()) == {"一"} and not after.startswith("块钱"):
             unit = ""  # "咱俩一块去": together, not one yuan
         if unit or sign:
@@ -369,7 +391,7 @@ def zh_prices(text: str) -> list[Price]:
             counted = rest[1:2] in _ZH_MEASURE and rest[1:3] != "包邮"  # "一件" counts items; "九包邮" is jiao
             if unit and (v := zh_value_head(rest)) is not None and v < 10 and not counted:
                 value += v / 10  # "十九块九" -> 19.9, but "163元一件" is 163 for one
-            out.append(Price(value, _fmt_cny(value), discount=discount, regular=regular))
+            out.append(Price(value, _fmt_cny(value), discount=discount, regular=regular, deal=deal))
         elif (
             value >= 10
             and any(c in text[max(0, m.start() - 6) : m.end() + 6] for c in ZH_PRICE_CUES)
@@ -377,7 +399,7 @@ def zh_prices(text: str) -> list[Price]:
             and not any(before.endswith(b) for b in ZH_NOT_PRICE_BEFORE)
             and not re.match(r"[0-9０-９%％]", after)
         ):
-            out.append(Price(value, _fmt_cny(value), discount=discount, strong=False, regular=regular))
+            out.append(Price(value, _fmt_cny(value), discount=discount, strong=False, regular=regular, deal=deal))
     return out
 
 

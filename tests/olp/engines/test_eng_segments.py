@@ -112,3 +112,9 @@ def test_the_price_said_most_often_names_the_stretch():
             "shirt comes in three colours"]
     (seg,) = S.segment(rows, False, True)
     assert seg.name == "linen shirt: $29"
+
+
+def test_todays_price_names_the_stretch_over_the_usual_one():
+    rows = ["来看一下这款保温杯", "保温杯平常买要八十九块钱，八十九块钱", "今天直播间只要三十九块钱", "保温杯有三个颜色"]
+    (seg,) = S.segment(rows, True, True)
+    assert seg.name == "保温杯: 39元"

@@ -66,3 +66,17 @@ def test_tokens_and_similarity():
     assert T.zh_bigrams("梅花山")[:2] == ["梅花", "花山"]
     assert T.char_dice("number 13", "number 13") == 1.0
     assert T.is_zh("这是中文 with some English") and not T.is_zh("plain English")
+
+
+def test_todays_price_and_the_price_it_is_compared_with():
+    # the nearer cue wins: the usual price said first, today's after it
+    said = T.zh_prices("这个台灯平时在外面买要一百五十九，今天直播间到手价六十九。")
+    assert [(p.value, p.regular, p.deal) for p in said] == [(159, True, False), (69, False, True)]
+    said = T.en_prices("usually this kettle retails at eighty five dollars but today only forty nine dollars")
+    assert [(p.value, p.regular, p.deal) for p in said] == [(85, True, False), (49, False, True)]
+    assert T.en_prices("which brings it down to sixty two dollars and forty cents")[0].surface == "$62.40"
+
+
+def test_guesses_sizes_and_heights_are_not_prices():
+    assert T.zh_prices("一件羊毛衫三百多块钱，外套上千块钱，十几块的袜子") == []
+    assert T.zh_prices("幺六五到幺七五都能穿，一七零尺码") == []
