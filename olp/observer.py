@@ -37,6 +37,10 @@ class Observer:
     def on_preferences(self, role: str, prefs: dict[str, float]) -> None:
         """The manager's current preference per model for ``role`` (Q-values, or probabilities)."""
 
+    def on_learning_cost(self, role: str, kind: str, calls: int, cost_usd: float) -> None:
+        """Role-RL paid for learning in ``role``: ``kind`` is ``board`` (judge calls) or ``exploration`` (extra
+        model calls run to learn)."""
+
     def on_event(self, event: dict[str, Any]) -> None:
         """Any other structured event (logged as JSON by the CLI)."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
@@ -82,15 +83,21 @@ class RLCaller:
         audit: when the board judges.
         observer: told about assignments, verdicts, rewards, preferences and learning events.
         concurrency: at most this many role calls in flight.
+        learn: where each call's judged feedback goes. None: ``apply_feedback`` to this caller's manager and audit
+            policy at once. A shared learner passes its own (``olp.stream.learner``): it publishes the feedback and
+            applies it, with every other worker's, in the feedback log's order.
+        elections: hold the board's elections here, once per chunk (False: the shared learner holds them).
     """
 
     def __init__(self, gateway: Gateway, profile: Profile, manager: Manager, board: Board | None = None,
                  reward: RewardConfig = RewardConfig(), audit: AuditPolicy | None = None,
-                 observer: Observer | None = None, concurrency: int = 16) -> None:
+                 observer: Observer | None = None, concurrency: int = 16,
+                 learn: Callable[[Feedback], None] | None = None, elections: bool = True) -> None:
         self.gateway, self.profile, self.manager, self.board = gateway, profile, manager, board
         self.reward = reward
         self.audit = audit or AuditPolicy()
         self.observer = observer or Observer()
+        self.learn, self.elections = learn, elections
         self.usage = LearningUsage()
         self._sem = asyncio.Semaphore(concurrency)
         self._last_chunk: OrderedDict[str, int] = OrderedDict()  # stream -> last chunk seen (bounded LRU)
@@ -108,8 +115,11 @@ class RLCaller:
             answers = await self._run(role, inp, choice)
             records = [a.record for a in answers]
             self.usage.role_calls += 1
-            self.usage.exploration_calls += len(answers) - 1
-            self.usage.exploration_cost_usd += sum(a.record.cost_usd for a in answers[1:])
+            extra, extra_cost = len(answers) - 1, sum(a.record.cost_usd for a in answers[1:])
+            self.usage.exploration_calls += extra
+            self.usage.exploration_cost_usd += extra_cost
+            if extra:
+                self.observer.on_learning_cost(role.name, "exploration", extra, extra_cost)
             exploring = bool(choice.explore) or choice.reason != "exploit"
             verdicts: dict[str, Verdict] = {}
             if self.board is not None and self.audit.should_audit(role.name, choice.model, exploring):
@@ -169,9 +179,11 @@ class RLCaller:
             self.board.judge(role, inp, role.dump(a.value) if a.parsed else a.record.text, self.profile)
             for a in asked))
         self.usage.audited_calls += 1
-        for v in found:
-            self.usage.board_calls += len(v.records)
-            self.usage.board_cost_usd += sum(r.cost_usd for r in v.records)
+        calls, cost = sum(len(v.records) for v in found), sum(r.cost_usd for v in found for r in v.records)
+        self.usage.board_calls += calls
+        self.usage.board_cost_usd += cost
+        if calls:
+            self.observer.on_learning_cost(role.name, "board", calls, cost)
         return {a.model: v for a, v in zip(asked, found)}
 
     def _learn(self, role: Role, ctx: CallContext, choice: Choice, answers: list[_Answer],
@@ -192,13 +204,17 @@ class RLCaller:
             cost = 0.0 if failed else self._cost(a.record)  # a fallback model's cost is not this model's
             r = self.reward.reward(k, cost, a.record.latency_ms / 1000.0)
             outcomes.append(Outcome(a.model, r, correct, k, cost, a.record.latency_ms / 1000.0))
-            self.audit.record(role.name, a.model, correct)
             if v is not None and not failed:
                 self.observer.on_verdict(role.name, a.model, correct, v.judge)
             self.observer.on_reward(role.name, a.model, r)
-        if outcomes:
-            self.manager.update(Feedback(role.name, ctx, choice, tuple(outcomes)))
-            self.observer.on_preferences(role.name, self.manager.preferences(role.name, ctx))
+        if not outcomes:
+            return
+        feedback = Feedback(role.name, ctx, choice, tuple(outcomes))
+        if self.learn is not None:
+            self.learn(feedback)
+            return
+        apply_feedback(self.manager, self.audit, feedback)
+        self.observer.on_preferences(role.name, self.manager.preferences(role.name, ctx))
 
     def _cost(self, record: CallRecord) -> float:
         if self.reward.fixed_tokens is None:
@@ -247,15 +263,32 @@ class RLCaller:
         while len(self._last_chunk) > 1024:  # endless streams of streams: keep memory bounded
             self._last_chunk.popitem(last=False)
         self._chunks_seen += 1
-        rows = getattr(self.manager, "failure_rows", None)
-        board = self.board
-        if board is None or rows is None or self._chunks_seen <= board.election_start:
-            return
-        before = dict(board.weights)
-        elected = board.elect(rows(), self.reward.v)
-        self.usage.elections += 1
-        if elected is not None and board.weights != before:
-            self.observer.on_event({"event": "election", "elected": elected, "weights": dict(board.weights)})
+        if self.elections and hold_election(self.manager, self.board, self._chunks_seen, self.reward.v,
+                                            self.observer):
+            self.usage.elections += 1
+
+
+def apply_feedback(manager: Manager, audit: AuditPolicy, feedback: Feedback) -> None:
+    """What one call's judged feedback teaches: the audit policy's streaks, then the manager.
+
+    Deterministic: replicas that apply the same feedback in the same order hold the same state.
+    """
+    for o in feedback.outcomes:
+        audit.record(feedback.role, o.model, o.correct)
+    manager.update(feedback)
+
+
+def hold_election(manager: Manager, board: Board | None, chunks_seen: int, reward_v: float,
+                  observer: Observer) -> bool:
+    """The board's election after ``chunks_seen`` chunks (managers with failure rows only); True if one was held."""
+    rows = getattr(manager, "failure_rows", None)
+    if board is None or rows is None or chunks_seen <= board.election_start:
+        return False
+    before = dict(board.weights)
+    elected = board.elect(rows(), reward_v)
+    if elected is not None and board.weights != before:
+        observer.on_event({"event": "election", "elected": elected, "weights": dict(board.weights)})
+    return True
 
 
 def build_rl_caller(gateway: Gateway, profile: Profile, manager: str = "bandit", *, reward: str = "olp",
