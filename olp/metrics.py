@@ -53,6 +53,13 @@ class OlpMetrics:
         sentences: sentences consumed.
         consumer_lag: messages behind the end of each Kafka partition this worker reads.
         assigned_partitions: transcripts partitions this worker reads now (0 while the group rebalances).
+        learning_calls: what Role-RL paid to learn, in calls: ``board`` (judge calls) and ``exploration`` (extra
+            model calls run to learn), per role.
+        learning_cost_usd: the same in US dollars.
+        learner_events: feedback events of the shared learner by outcome (``applied``; ``duplicate``: an event
+            id already applied, skipped).
+        learner_applied: feedback events the shared learner's state includes (restored from its snapshot).
+        learner_offset: the next offset of the feedback topic the shared learner will apply.
     """
 
     role_assignment: Gauge
@@ -71,6 +78,11 @@ class OlpMetrics:
     sentences: Counter
     consumer_lag: Gauge
     assigned_partitions: Gauge
+    learning_calls: Counter
+    learning_cost_usd: Counter
+    learner_events: Counter
+    learner_applied: Gauge
+    learner_offset: Gauge
 
 
 def create_metrics(registry: CollectorRegistry) -> OlpMetrics:
@@ -114,6 +126,24 @@ def create_metrics(registry: CollectorRegistry) -> OlpMetrics:
         ),
         assigned_partitions=Gauge(
             "olp_assigned_partitions", "Transcripts partitions this worker reads", registry=registry
+        ),
+        learning_calls=Counter(
+            "olp_learning_calls_total", "Calls Role-RL made to learn: board (judges) or exploration (extra models)",
+            ["role", "kind"], registry=registry,
+        ),
+        learning_cost_usd=Counter(
+            "olp_learning_cost_usd_total", "US dollars Role-RL spent to learn: board or exploration",
+            ["role", "kind"], registry=registry,
+        ),
+        learner_events=Counter(
+            "olp_learner_feedback_events_total", "Feedback events read by the shared learner, applied or duplicate",
+            ["outcome"], registry=registry,
+        ),
+        learner_applied=Gauge(
+            "olp_learner_applied_events", "Feedback events the shared learner's state includes", registry=registry
+        ),
+        learner_offset=Gauge(
+            "olp_learner_feedback_offset", "Next feedback-topic offset the shared learner applies", registry=registry
         ),
     )
 
@@ -178,6 +208,21 @@ class PrometheusObserver(Observer):
     def on_preferences(self, role: str, prefs: dict[str, float]) -> None:
         for model, value in prefs.items():
             self.metrics.manager_preference.labels(role, model).set(value)
+
+    def on_learning_cost(self, role: str, kind: str, calls: int, cost_usd: float) -> None:
+        self.metrics.learning_calls.labels(role, kind).inc(calls)
+        self.metrics.learning_cost_usd.labels(role, kind).inc(max(cost_usd, 0.0))
+
+    def on_feedback(self, applied: bool, events: int, offset: int) -> None:
+        """The shared learner read a feedback event (``applied`` or a duplicate); it now includes ``events``
+        events and reads on from ``offset``."""
+        self.metrics.learner_events.labels("applied" if applied else "duplicate").inc()
+        self.set_learner_position(events, offset)
+
+    def set_learner_position(self, events: int, offset: int) -> None:
+        """The shared learner includes ``events`` feedback events and reads on from ``offset``."""
+        self.metrics.learner_applied.set(events)
+        self.metrics.learner_offset.set(offset)
 
     def set_consumer_lag(self, topic: str, partition: int, lag: int) -> None:
         """Record how far this worker is behind the end of ``topic``'s ``partition``."""

@@ -16,7 +16,8 @@ def add_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
     p.add_argument("--pool", help="pool file (litellm model_list YAML); default: the offline local engines")
     p.add_argument("--profile", default="ecommerce-en", help="profile of streams whose messages name none")
     p.add_argument("--chunk-size", type=int, help="sentences per chunk (default: the profile's)")
-    p.add_argument("--manager", help="let Role-RL assign models online (a manager name, e.g. qlearning or bandit)")
+    p.add_argument("--manager", help="let Role-RL assign models online (a manager name, e.g. qlearning or bandit); "
+                                     "one learner for all streams and workers, shared through the olp-feedback topic")
     p.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on 127.0.0.1:PORT")
     p.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default %(default)s)")
     p.add_argument("--exactly-once", action="store_true", help="faust's exactly_once guarantee (Kafka transactions)")
@@ -64,13 +65,16 @@ def serve(settings, metrics_port: int | None, metrics_host: str, log_level: str)
 
     from olp.metrics import PrometheusObserver, new_registry, serve_metrics
     from olp.stream.app import create_app
+    from olp.stream.learner import SharedLearner
 
     observer = PrometheusObserver(new_registry())
+    # One Role-RL learner for every stream of this worker, shared with the other workers through Kafka.
+    learner = SharedLearner(settings, observer) if settings.manager else None
     if metrics_port is not None:
         serve_metrics(observer.registry, metrics_port, host=metrics_host)
     # faust (mode) sets up its own logging from the worker's loglevel; litellm is noisy at INFO.
     logging.getLogger("LiteLLM").setLevel(logging.WARNING)
-    app = create_app(settings, observer=observer)
+    app = create_app(settings, observer=observer, learner=learner)
     worker = faust.Worker(app, loglevel=log_level.upper(), quiet=True, redirect_stdouts=False, logfile=sys.stderr,
                           logging_config=_plain_unless_terminal())
     # faust's start-up spinner writes cursor codes and backspaces: into redirected logs, and over the shell's

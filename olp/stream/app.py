@@ -29,8 +29,11 @@ log = logging.getLogger(__name__)
 LAG_INTERVAL_S = 1.0
 
 
-def pipeline_factory(settings: WorkerSettings) -> PipelineFactory:
-    """Builds each stream's pipeline the way ``olp run`` does, from the worker's pool, profile and chunk size."""
+def pipeline_factory(settings: WorkerSettings, learner: Any = None) -> PipelineFactory:
+    """Builds each stream's pipeline the way ``olp run`` does, from the worker's pool, profile and chunk size.
+
+    With a shared learner (``olp.stream.learner``), every stream's Role-RL caller uses the worker's one learner.
+    """
     from olp.pipeline import build_pipeline
     from olp.profiles import get_profile
     from olp.settings import PipelineSettings
@@ -38,6 +41,9 @@ def pipeline_factory(settings: WorkerSettings) -> PipelineFactory:
     def make(stream: str, profile_name: str, observer: Observer):
         profile = get_profile(profile_name)
         pipe_settings = PipelineSettings.for_chunk(settings.chunk_size or profile.chunk_size)
+        if learner is not None:
+            caller = learner.caller(profile, observer, pipe_settings.concurrency)
+            return build_pipeline(stream, profile, settings.pool, pipe_settings, observer, caller=caller)
         return build_pipeline(stream, profile, settings.pool, pipe_settings, observer, manager=settings.manager)
 
     return make
@@ -47,8 +53,13 @@ def create_app(
     settings: WorkerSettings,
     observer: Observer | None = None,
     make_pipeline: PipelineFactory | None = None,
+    learner: Any = None,
 ) -> Any:
-    """The faust app (nothing connects until it starts; ``agent.test_context()`` runs it without a broker)."""
+    """The faust app (nothing connects until it starts; ``agent.test_context()`` runs it without a broker).
+
+    ``learner``: the worker's shared Role-RL learner (``olp.stream.learner.SharedLearner``), started with the app
+    and stopped (feedback sent, state snapshotted) after its consumer stops.
+    """
     import faust
     from faust.streams import _current_event
 
@@ -79,8 +90,21 @@ def create_app(
     # key_type=bytes makes the changelog keys raw; values (no value_type) are JSON.
     state = app.Table("stream-state", partitions=settings.partitions, key_type=bytes)
     processor = StreamProcessor(
-        make_pipeline or pipeline_factory(settings), observer=observer, default_profile=settings.profile
+        make_pipeline or pipeline_factory(settings, learner), observer=observer, default_profile=settings.profile
     )
+    if learner is not None:
+
+        @app.task
+        async def start_learner() -> None:
+            try:
+                await learner.start()
+            except Exception as exc:  # streams wait for a warm learner: without one the worker cannot go on
+                await app.crash(exc)
+
+        async def stop_learner(sender: Any = None, **_: Any) -> None:
+            await learner.stop()
+
+        app.on_before_shutdown.connect(stop_learner)
     acked: dict[Any, int] = {}  # partition -> last acknowledged offset, for the lag metric
 
     async def work(event: Any) -> None:
@@ -212,6 +236,7 @@ def create_app(
     app.olp_dispatcher = dispatcher
     app.olp_agent = organize
     app.olp_state = state
+    app.olp_learner = learner
     return app
 
 

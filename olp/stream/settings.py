@@ -12,6 +12,8 @@ TRANSCRIPTS = "transcripts"
 DOCUMENTS = "olp-documents"
 ASSIGNMENTS = "olp-assignments"
 DEAD_LETTERS = "olp-dead-letters"
+FEEDBACK = "olp-feedback"
+LEARNER_STATE = "olp-learner-state"
 
 
 def parse_broker(url: str) -> tuple[str, int]:
@@ -52,6 +54,16 @@ class Topics:
     @property
     def dead_letters(self) -> str:
         return self.prefix + DEAD_LETTERS
+
+    @property
+    def feedback(self) -> str:
+        """Role-RL's judged feedback of every worker (one partition: one order that every replica applies)."""
+        return self.prefix + FEEDBACK
+
+    @property
+    def learner_state(self) -> str:
+        """Snapshots of the shared Role-RL learner (compacted), so a worker starts warm."""
+        return self.prefix + LEARNER_STATE
 
 
 @dataclass(frozen=True)
