@@ -180,7 +180,9 @@ class LocalEngine:
             if kb == S.GENERIC[ctx.zh] and not cued:
                 return True  # talk about no product in particular goes on about a's
             if ka.startswith("#") or kb.startswith("#"):
-                return ka == kb  # a number called: that product, or another one
+                # a number called: that product, or another one; but a stretch that opens with a cue calls up a
+                # product of its own, also when it lands on the link the last one used ("next one ... link one")
+                return ka == kb and not cued
             if cued:
                 return False  # b calls up a product of its own
             if ka == kb or name_sim >= 0.6:

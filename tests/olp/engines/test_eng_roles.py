@@ -172,3 +172,16 @@ def test_chunk_splitter(engine):
     nxt, _ = ask(engine, "chunk_splitter", SplitterInput(news, (("quake", 101, 105), ("football", 106, 110)), 110),
                  "news-en")
     assert nxt == 106
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_next_product_put_up_on_the_same_link_is_another_topic(engine):
+    def check(b_rows):
+        inp = CheckerInput(TopicRef("lamp number 1: $60", (1, 5), tuple(sentences([(1, "this desk lamp is link number one")]))),
+                           TopicRef("lamp number 1: $45", (6, 9), tuple(sentences(list(enumerate(b_rows, 6))))))
+        return ask(engine, "relationship_checker", inp, "ecommerce-en")[0].same
+
+    # the host moves on and puts the next lamp on link one again: another product
+    assert not check(["okay let me show you the next one", "this one is also on link number one for forty five dollars"])
+    # the same link talked about further: the same product
+    assert check(["and it is forty five dollars now", "grab it on link number one"])
