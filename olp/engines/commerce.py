@@ -130,7 +130,10 @@ def _strong_before(words: list[str], j: int) -> bool:
     return bool(_STRONG_BEFORE.search(before))
 
 
-_STRONG_BEFORE = re.compile(r"(this one is|this is|go to|move on to|get into|try on|throw on|going in with|next up is)$")
+_STRONG_BEFORE = re.compile(
+    r"(this one is|this is|go to|move on to|get into|try on|throw on|going in with|next up is|jump to|jump it to|"
+    r"with me to|over to|on to)$"
+)
 
 
 def _zh_mentions(i: int, text: str, quality: bool) -> list[Mention]:

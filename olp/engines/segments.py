@@ -37,14 +37,20 @@ CONTINUE_UNCUED = True
 
 _ZH_CALL = re.compile(r"([0-9一二三四五六七八九十两]{1,3})\s*号(?:链接|宝贝|商品)?")
 _ZH_INTRO = ("下一款", "接下来", "给大家介绍", "给大家带来", "给大家看", "来看一下", "上新", "最后一款", "换下一", "下一个")
+#: Phrases that put a product up only when a product is named with them ("给大家上一个裙子", "来款经典的羽绒服").
+_ZH_PUT_UP = ("给大家上", "给你们上", "给大家来", "给你们来", "给大家开", "给你们开", "来款", "来一款", "上同款", "今天有一个",
+              "今天有一款", "再来一个", "直接来一个")
 _EN_LINK = re.compile(r"\blink (?:number )?([a-z0-9]+(?: [a-z]+)?)")
 #: Phrases a host moves on to the next product with, whatever it is called ("okay, so next one").
 EN_TRANSITIONS = (
     "next one", "next up", "up next", "our next", "next product", "next item", "next look", "next piece",
     "moving on", "move on to", "let's move on", "first up", "last product", "last item", "last look",
     "let's talk about", "let's look at", "introducing", "here we have", "let's go to", "let's get into",
-    "next collection", "next outfit",
+    "next collection", "next outfit", "our first one", "the first one", "new arrival", "new arrivals",
+    "final collection", "last but not least", "let me show you this", "let me show this",
 )
+#: "next" and a product noun: the next bag, the next wig.
+_EN_NEXT_HEAD = re.compile(r"\bnext (?:\w+ )?(?:" + "|".join(sorted(C.EN_PRODUCT_HEADS)) + r")\b")
 #: Phrases that introduce a product only when a product noun follows ("this is our tweed jacket", not "this is
 #: our number one best seller").
 EN_INTRODUCTIONS = ("this is our", "this one is our", "here is our", "here's our")
@@ -77,6 +83,10 @@ def _cue_key(text: str, here: list[M.Mention], zh: bool) -> tuple[bool, str | No
         if any(p in text for p in _ZH_INTRO):
             best = max(here, key=lambda m: m.weight, default=None)
             return True, best.key if best else None
+        if any(p in text for p in _ZH_PUT_UP):
+            best = max(here, key=lambda m: m.weight, default=None)
+            if best is not None:
+                return True, best.key
         return False, None
     strong = [m for m in here if m.weight >= 3.0 and m.key not in M._ACCESSORY_KEYS]
     alpha = [w for w in T.en_words(text) if w.isalnum()]
@@ -90,7 +100,7 @@ def _cue_key(text: str, here: list[M.Mention], zh: bool) -> tuple[bool, str | No
         return True, f"#{int(nums[0].value)}"
     words = " ".join(T.en_words(text))  # "ok next， one" reads "ok next one"
     best = max((m for m in here if m.key not in M._ACCESSORY_KEYS), key=lambda m: m.weight, default=None)
-    if C.compile_phrases(EN_TRANSITIONS).search(words):
+    if C.compile_phrases(EN_TRANSITIONS).search(words) or _EN_NEXT_HEAD.search(words):
         return True, best.key if best else None
     if best is not None and not best.key.startswith("#") and C.compile_phrases(EN_INTRODUCTIONS).search(words):
         return True, best.key

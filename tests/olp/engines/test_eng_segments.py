@@ -118,3 +118,12 @@ def test_todays_price_names_the_stretch_over_the_usual_one():
     rows = ["来看一下这款保温杯", "保温杯平常买要八十九块钱，八十九块钱", "今天直播间只要三十九块钱", "保温杯有三个颜色"]
     (seg,) = S.segment(rows, True, True)
     assert seg.name == "保温杯: 39元"
+
+
+def test_a_host_putting_up_the_next_product_starts_its_stretch():
+    zh = ["这个保温杯真的很好用", "保温杯可以保温十二个小时", "保温杯今天只要三十九块", "好，给大家上一个围巾啊",
+          "这个围巾是羊毛的", "围巾今天只要六十九块"]
+    assert [(a, b) for a, b, _ in _names(zh, True)] == [(0, 2), (3, 5)]
+    en = ["number three is a cedar candle", "it burns for forty hours", "okay come with me to number seven",
+          "seven smells like fresh linen", "it is so soft"]
+    assert [(a, b) for a, b, _ in _names(en, False)] == [(0, 1), (2, 4)]
