@@ -120,7 +120,10 @@ class RLCaller:
             self.usage.exploration_cost_usd += extra_cost
             if extra:
                 self.observer.on_learning_cost(role.name, "exploration", extra, extra_cost)
-            exploring = bool(choice.explore) or choice.reason != "exploit"
+            # Extra models run for learning are always judged (else they are paid for nothing). A single model
+            # picked by exploration is judged at its pair's rate when the audit settles: the pair's verdicts so far
+            # say how much more the learner needs to see of it.
+            exploring = bool(choice.explore) or (choice.reason != "exploit" and self.audit.mode != "settling")
             verdicts: dict[str, Verdict] = {}
             if self.board is not None and self.audit.should_audit(role.name, choice.model, exploring):
                 verdicts = await self._judge(role, inp, answers)

@@ -60,6 +60,8 @@ class Job:
     rl_caller: str
     clock: str = "virtual"
     concurrency: int = 16
+    replicas: int = 0  # Role-RL: learner replicas (workers) sharing feedback through an ordered log; 0: one manager
+    feedback_delay_s: float = 0.1  # nominal seconds before a feedback event reaches every replica
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -76,7 +78,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--zh-share", type=float, default=0.5, help="share of Chinese streams (default 0.5)")
     p.add_argument("--judge", default="gemini-1.5-pro",
                    help="the advisory board's model (default gemini-1.5-pro, the paper's starting board)")
-    p.add_argument("--audit", choices=("all", "fixed", "adaptive"), default="adaptive",
+    p.add_argument("--audit", choices=("all", "fixed", "adaptive", "settling"), default="adaptive",
                    help="when the board judges a Role-RL call (default adaptive)")
     p.add_argument("--rl-caller", choices=("auto", "role_rl", "sim-board"), default="auto",
                    help="Role-RL caller: role_rl.caller.RLCaller (role_rl; auto when importable) or the stand-in "
@@ -84,6 +86,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clock", choices=("virtual", "real"), default="virtual",
                    help="virtual: sleeps take no real time and runs repeat exactly (default); real: latencies are "
                         "slept at --time-scale")
+    p.add_argument("--stream-counts", metavar="N,N,...",
+                   help="the learning-cost table (issue 10): Role-RL at each number of concurrent streams, with each "
+                        "--learner-workers count sharing one learner, against all-claude and the best fixed model "
+                        "per role at the same size (e.g. 1,10,100)")
+    p.add_argument("--learner-workers", default="1,2", metavar="N,N,...",
+                   help="with --stream-counts: workers sharing the learner, each with its own replica fed by the "
+                        "feedback log (default 1,2)")
+    p.add_argument("--feedback-delay", type=float, default=0.1,
+                   help="with --stream-counts: nominal seconds before a feedback event reaches every worker's "
+                        "replica (default 0.1)")
     p.add_argument("--workers", type=int, default=2, help="configurations run in this many processes (default 2)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
@@ -369,6 +381,8 @@ class Learner:
     manager: Any
     make: Any  # (profile) -> caller
     callers: list = field(default_factory=list)
+    log: Any = None  # FeedbackLog, when workers share the learner through one
+    replicas: list = field(default_factory=list)  # each worker's replica, then
 
     def caller(self, profile):
         c = self.make(profile)
@@ -376,6 +390,8 @@ class Learner:
         return c
 
     def summary(self, contexts: dict[str, CallContext]) -> dict[str, Any]:
+        for r in self.replicas:  # every replica applies the whole log before the final assignment is read
+            self.log.sync(r, everything=True)
         out: dict[str, Any] = {"rl_caller": self.label, "final_assignment": {
             lang: {r: self.manager.best(r, c) for r in self.manager.roles} for lang, c in sorted(contexts.items())}}
         if self.callers and isinstance(self.callers[0], SimBoardCaller):
@@ -383,8 +399,13 @@ class Learner:
         usage = [c.usage for c in self.callers if hasattr(c, "usage")]
         if usage:  # role_rl.caller's own accounting
             for key in ("exploration_calls", "exploration_cost_usd", "audited_calls", "corrections",
-                        "assignment_changes"):
-                out[key] = sum(getattr(u, key) for u in usage)
+                        "assignment_changes", "board_calls", "board_cost_usd"):
+                out["learning_" + key if key.startswith("board") else key] = sum(getattr(u, key) for u in usage)
+        replicas = self.replicas
+        if replicas:  # every replica applied the whole log: do they end in the same state?
+            out["replicas"] = len(replicas)
+            out["replicas_agree"] = all(r.assignment() == replicas[0].assignment() for r in replicas)
+            out["feedback_events"] = len(self.log.entries)
         return out
 
 
@@ -408,6 +429,8 @@ def _rl_learner(job: Job, sim, gateway) -> Learner:
             use_role_rl = True
         except ImportError:
             use_role_rl = False
+    if job.replicas:
+        return _replicated_learner(job, gateway, reward, options)
     if use_role_rl:
         from role_rl.board import Board as RLBoard
         from role_rl.caller import RLCaller
@@ -420,6 +443,91 @@ def _rl_learner(job: Job, sim, gateway) -> Learner:
     shared = Board(manager, audit, reward, job.judge)
     return Learner(f"sim-board stand-in (judge {job.judge}, audit {job.audit})", manager,
                    lambda prof: SimBoardCaller(gateway, prof, shared, concurrency=job.concurrency))
+
+
+class FeedbackLog:
+    """The olp-feedback topic in one process: events in publishing order, each reaching every replica ``delay``
+    (loop seconds) after it was published. Every replica applies the same order, as the workers do from Kafka."""
+
+    def __init__(self, loop, delay: float) -> None:
+        self.loop, self.delay = loop, delay
+        self.entries: list[tuple[float, dict[str, Any]]] = []
+        self.seq: dict[str, int] = {}
+
+    def publish(self, feedback, producer: str) -> None:
+        from olp.stream.learner import feedback_event
+
+        seq = self.seq.get(producer, 0)
+        self.seq[producer] = seq + 1
+        self.entries.append((self.loop.time() + self.delay, feedback_event(feedback, producer, seq, self.loop.time())))
+
+    def sync(self, replica, everything: bool = False) -> None:
+        """Apply to ``replica`` the events that have reached it, in log order."""
+        now = self.loop.time()
+        while replica.offset < len(self.entries):
+            due, event = self.entries[replica.offset]
+            if due > now and not everything:
+                return
+            replica.apply(event, replica.offset)
+
+
+class SyncedCaller:
+    """A worker's stream caller: before each call, its worker's replica applies the feedback that reached it."""
+
+    def __init__(self, inner, log: FeedbackLog, replica) -> None:
+        self.inner, self.log, self.replica = inner, log, replica
+        self.profile = inner.profile
+
+    @property
+    def usage(self):
+        return self.inner.usage
+
+    async def call(self, role, inp, ctx: CallContext):
+        self.log.sync(self.replica)
+        return await self.inner.call(role, inp, ctx)
+
+    def assignment(self) -> dict[str, str]:
+        return self.inner.assignment()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+def _replicated_learner(job: Job, gateway, reward, options: dict[str, Any]) -> Learner:
+    """``job.replicas`` workers, each with its own learner replica (manager, board, audit policy) for its share of
+    the streams (round robin), all fed by one feedback log: what ``olp worker --manager`` runs, minus Kafka."""
+    from olp.observer import Observer
+    from olp.stream.learner import Replica
+    from role_rl.audit import AuditPolicy
+    from role_rl.board import Board as RLBoard
+    from role_rl.caller import RLCaller
+    from role_rl.managers import make_manager
+    from role_rl.pool import Pool
+
+    loop = asyncio.get_running_loop()
+    log = FeedbackLog(loop, job.feedback_delay_s * job.time_scale)  # the loop runs at the time scale
+    prices = Pool(gateway.pool, gateway).prices_per_m()
+    replicas = []
+    for w in range(job.replicas):  # each worker draws its own explorations: its own seed
+        manager = make_manager(job.arg, gateway.pool.names, seed=job.seed + w, **options)
+        replicas.append(Replica(manager, AuditPolicy(mode=job.audit, seed=job.seed + w),
+                                RLBoard(gateway, prices_per_m=prices), reward.v))
+    learner = Learner(f"role_rl.caller.RLCaller, {job.replicas} worker(s) sharing the learner through a feedback "
+                      f"log (judge {job.judge}, audit {job.audit})", replicas[0].manager, None)
+
+    def make(prof):
+        w = len(learner.callers) % job.replicas
+        rep = replicas[w]
+        inner = RLCaller(gateway, prof, rep.manager, rep.board, reward=reward, audit=rep.audit, observer=Observer(),
+                         concurrency=job.concurrency, learn=lambda fb, w=w: log.publish(fb, f"worker-{w}"),
+                         elections=False)
+        return SyncedCaller(inner, log, rep)
+
+    learner.make, learner.log, learner.replicas = make, log, replicas
+    return learner
 
 
 async def _run(job: Job, sim, streams: list) -> dict[str, Any]:
@@ -557,9 +665,97 @@ def run_jobs(jobs: list[Job], workers: int) -> list[dict[str, Any]]:
         return [futures[i].result() for i in range(len(jobs))]
 
 
+def _counts(text: str, flag: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError(f"{flag} takes comma-separated whole numbers, e.g. 1,10,100") from None
+    if not values or min(values) < 1:
+        raise ConfigError(f"{flag} takes comma-separated numbers of at least 1, e.g. 1,10,100")
+    return values
+
+
+def learning_jobs(args: argparse.Namespace) -> list[Job]:
+    """The learning-cost table's jobs: per stream count, all-claude, the best fixed model per role, and Role-RL
+    with each number of workers sharing the learner."""
+    from olp.bench.simpool import MODELS
+
+    base = jobs_for(args)  # checks the common flags
+    counts = _counts(args.stream_counts, "--stream-counts")
+    workers = _counts(args.learner_workers, "--learner-workers")
+    managers = sorted({j.arg for j in base if j.kind == "rl"}, key=[j.arg for j in base].index)
+    if not managers:
+        raise ConfigError("--stream-counts needs a Role-RL manager (--managers bandit)")
+    if args.feedback_delay < 0:
+        raise ConfigError("--feedback-delay must be at least 0")
+    common = dict(sentences=args.sentences, time_scale=args.time_scale, seed=args.seed, zh_share=args.zh_share,
+                  judge=args.judge, audit=args.audit, rl_caller="role_rl", clock=args.clock,
+                  feedback_delay_s=args.feedback_delay)
+    claude = next(m for m in MODELS if m.startswith("claude"))
+    jobs = []
+    for n in counts:
+        jobs.append(Job(f"all {claude} @{n}", "model", claude, streams=n, **common))
+        jobs.append(Job(f"best model per role @{n}", "best", "", streams=n, **common))
+        jobs += [Job(f"Role-RL ({m}), {w} worker(s) @{n}", "rl", m, streams=n, replicas=w, **common)
+                 for m in managers for w in workers]
+    return jobs
+
+
+def run_learning(args: argparse.Namespace) -> int:
+    """``olp bench scale --stream-counts 1,10,100``: what learning costs per stream as streams share a learner."""
+    from olp.bench.common import emit, md_table
+
+    jobs = learning_jobs(args)
+    started = time.perf_counter()
+    results = run_jobs(jobs, args.workers)
+    elapsed = time.perf_counter() - started
+    by_name = {r["name"]: r for r in results}
+    rows, table = [], []
+    for job, r in zip(jobs, results):
+        if job.kind != "rl":
+            continue
+        n = job.streams
+        claude = next(x for x in results if x["kind"] == "model" and x["name"].endswith(f"@{n}"))
+        best = by_name[f"best model per role @{n}"]
+        board, explore = r["board_cost_usd"], r.get("exploration_cost_usd", 0.0)
+        row = {"manager": job.arg, "streams": n, "workers": job.replicas, "topic_recall": r["topic_recall"],
+               "aspect_recall": r["aspect_recall"], "cost_usd": r["cost_usd"], "board_cost_usd": board,
+               "board_calls": r["board_calls"], "exploration_calls": r.get("exploration_calls", 0),
+               "exploration_cost_usd": explore, "learning_cost_per_stream_usd": (board + explore) / n,
+               "learning_share": (board + explore) / r["cost_usd"] if r["cost_usd"] else None,
+               "all_claude_usd": claude["cost_usd"], "best_fixed_usd": best["cost_usd"],
+               "best_fixed_topic_recall": best["topic_recall"], "replicas_agree": r.get("replicas_agree"),
+               "feedback_events": r.get("feedback_events"), "final_assignment": r.get("final_assignment")}
+        rows.append(row)
+        table.append([job.arg, n, job.replicas, r["topic_recall"], r["aspect_recall"], r["board_calls"] / n,
+                      board / n, row["exploration_calls"] / n, explore / n, row["learning_cost_per_stream_usd"],
+                      f"{100 * (row['learning_share'] or 0):.1f}%", r["cost_usd"], claude["cost_usd"],
+                      best["cost_usd"], "yes" if row["replicas_agree"] else "no"])
+    header = ["manager", "streams", "workers", "topic recall", "aspect recall", "board calls/stream",
+              "board USD/stream", "exploration calls/stream", "exploration USD/stream", "learning USD/stream",
+              "learning share", "Role-RL USD", "all-claude USD", "best fixed USD", "replicas agree"]
+    lines = [
+        f"Learning cost as streams share one learner: {args.sentences:,} sentences per stream, simulated pool, "
+        f"{args.clock} clock, seed {args.seed}, feedback reaches every worker after {args.feedback_delay:g} s",
+        "", md_table(header, table), "",
+        "learning = board + exploration. Workers: each holds its own replica of the learner (manager, board, audit "
+        "policy) for its share of the streams; every judged call's feedback goes to one ordered log that every "
+        "replica applies, as `olp worker --manager` does through the olp-feedback topic (here in one process, "
+        "without Kafka). all-claude and best fixed: the same streams with a fixed assignment, no board.",
+        f"Run time {elapsed:.0f} s with {args.workers} process(es).",
+    ]
+    payload = {"benchmark": "scale-learning", "sentences": args.sentences, "seed": args.seed, "clock": args.clock,
+               "feedback_delay_s": args.feedback_delay, "elapsed_s": elapsed, "rows": rows,
+               "configurations": {r["name"]: {k: v for k, v in r.items() if k not in _BULKY} for r in results}}
+    emit(args, "\n".join(lines), payload)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from olp.bench.common import emit, md_table
 
+    if args.stream_counts:
+        return run_learning(args)
     jobs = jobs_for(args)
     started = time.perf_counter()
     results = run_jobs(jobs, args.workers)

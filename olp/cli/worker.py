@@ -18,6 +18,9 @@ def add_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=int, help="sentences per chunk (default: the profile's)")
     p.add_argument("--manager", help="let Role-RL assign models online (a manager name, e.g. qlearning or bandit); "
                                      "one learner for all streams and workers, shared through the olp-feedback topic")
+    p.add_argument("--audit", choices=("all", "fixed", "adaptive", "settling"), default="settling",
+                   help="with --manager: when the board judges (default %(default)s: a role and model pair less often "
+                        "the more verdicts the deployment has on it)")
     p.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on 127.0.0.1:PORT")
     p.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default %(default)s)")
     p.add_argument("--exactly-once", action="store_true", help="faust's exactly_once guarantee (Kafka transactions)")
@@ -46,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         pool=args.pool,
         chunk_size=args.chunk_size,
         manager=args.manager,
+        audit=args.audit,
         session_timeout_s=args.session_timeout,
     )
     # A pipeline built now checks --profile, --pool, --manager and --chunk-size before anything connects.

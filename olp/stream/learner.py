@@ -237,7 +237,7 @@ class SharedLearner:
         self.pool = load_pool(settings.pool)
         gateway = Gateway(self.pool, observer=self.observer)  # the board's calls: counted once, by the worker
         template = build_rl_caller(gateway, get_profile(settings.profile), settings.manager, seed=seed,
-                                   observer=Observer())
+                                   audit=settings.audit, observer=Observer())
         self.manager, self.board, self.audit, self.reward = (template.manager, template.board, template.audit,
                                                               template.reward)
         self.replica = Replica(self.manager, self.audit, self.board, self.reward.v, self.observer)

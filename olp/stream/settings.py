@@ -80,6 +80,8 @@ class WorkerSettings:
         pool: pool file (None: the offline local engines).
         chunk_size: sentences per chunk (None: the profile's).
         manager: Role-RL manager name (None: the pool's fixed assignment).
+        audit: when the shared learner's board judges (``role_rl.audit`` modes); ``settling`` by default: the
+            rate of a (role, model) pair falls with the verdicts the deployment has seen on it.
         max_in_flight: messages taken from Kafka but not yet processed, over all streams (back-pressure).
         session_timeout_s: how long the group waits for a silent worker before moving its partitions.
         datadir: where faust keeps its local files (None: a temporary directory).
@@ -94,6 +96,7 @@ class WorkerSettings:
     pool: str | None = None
     chunk_size: int | None = None
     manager: str | None = None
+    audit: str = "settling"
     max_in_flight: int = 1000
     session_timeout_s: float = 10.0
     datadir: str | None = None

@@ -42,3 +42,21 @@ def test_bad_settings_say_what_is_allowed():
         AuditPolicy(mode="sometimes")
     with pytest.raises(ConfigError, match="min_rate <= rate"):
         AuditPolicy(rate=0.1, min_rate=0.5)
+
+
+def test_settling_rate_falls_with_every_verdict_right_or_wrong_and_survives_a_restore():
+    p = AuditPolicy(mode="settling", rate=1.0, min_rate=0.05, half_life=5, seed=0)
+    assert p.rate_for("topic_finder", "cheap") == 1.0
+    for i in range(10):
+        p.record("topic_finder", "cheap", correct=i % 2 == 0)  # a model wrong half the time
+    assert p.rate_for("topic_finder", "cheap") == pytest.approx(0.25)  # two half-lives: wrong ones count too
+    assert p.rate_for("topic_finder", "dear") == 1.0  # an unseen pair is watched closely
+    for _ in range(100):
+        p.record("topic_finder", "cheap", correct=False)
+    assert p.rate_for("topic_finder", "cheap") == 0.05
+    q = AuditPolicy(mode="settling", rate=1.0, min_rate=0.05, half_life=5)
+    q.load_state_dict(p.state_dict())
+    assert q.rate_for("topic_finder", "cheap") == 0.05
+    adaptive = AuditPolicy(mode="adaptive", rate=1.0, min_rate=0.05, half_life=5)
+    adaptive.load_state_dict(p.state_dict())
+    assert adaptive.rate_for("topic_finder", "cheap") == 1.0  # its last verdict was wrong: back to the full rate

@@ -100,3 +100,30 @@ def test_virtual_clock_skips_sleeps_but_keeps_their_order():
         order, elapsed = runner.run(main())
     assert order == [2, 3, 1]
     assert elapsed == pytest.approx(30.0)
+
+
+def test_learning_table_shares_one_learner_between_workers_and_costs_less_per_stream_with_more_streams(capsys):
+    args = _args("--managers", "bandit", "--stream-counts", "1,6", "--learner-workers", "1,2", "--sentences", "240",
+                 "--audit", "settling", "--json")
+    assert scale.run(args) == 0
+    rows = {(r["streams"], r["workers"]): r for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert set(rows) == {(1, 1), (1, 2), (6, 1), (6, 2)}
+    for r in rows.values():
+        assert r["replicas_agree"]  # every worker's replica, having applied the whole log, assigns alike
+        assert r["feedback_events"] > 0 and r["board_calls"] > 0
+        assert r["learning_cost_per_stream_usd"] == pytest.approx(
+            (r["board_cost_usd"] + r["exploration_cost_usd"]) / r["streams"])
+    for workers in (1, 2):  # what one stream learned serves the other five: learning per stream falls
+        assert rows[6, workers]["learning_cost_per_stream_usd"] < rows[1, workers]["learning_cost_per_stream_usd"]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (("--stream-counts", "1,ten"), "--stream-counts takes comma-separated whole numbers"),
+    (("--stream-counts", "0"), "--stream-counts takes comma-separated numbers of at least 1"),
+    (("--stream-counts", "1", "--managers", ""), "--stream-counts needs a Role-RL manager"),
+])
+def test_learning_table_refuses_bad_counts(flags, message):
+    from olp.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        scale.learning_jobs(_args(*flags))
