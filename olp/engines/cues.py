@@ -124,7 +124,7 @@ ZH_DISCOUNT_BEFORE = ("减", "省", "便宜", "优惠", "立减", "砍", "降", 
 #: Said before a price it is compared with: the usual price, another shop's ("平常你去买的价格是二百八十九").
 ZH_REGULAR_BEFORE = (
     "原价", "日常价", "日常", "平时", "平常", "本身", "原来", "以前", "之前", "门店", "线下", "线上价", "专柜", "市场价",
-    "吊牌价", "官网", "外面", "别家", "定价", "卖到",
+    "吊牌价", "官网", "外面", "别家", "定价", "卖到", "不到", "不超过", "没有下过", "没下过", "低于", "高于",
 )
 #: Said before the price a viewer pays now ("今天在我们直播间到手价格七十九", "这条裤子才五十九块九").
 ZH_DEAL_BEFORE = (

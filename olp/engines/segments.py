@@ -38,8 +38,9 @@ CONTINUE_UNCUED = True
 _ZH_CALL = re.compile(r"([0-9一二三四五六七八九十两]{1,3})\s*号(?:链接|宝贝|商品)?")
 _ZH_INTRO = ("下一款", "接下来", "给大家介绍", "给大家带来", "给大家看", "来看一下", "上新", "最后一款", "换下一", "下一个")
 #: Phrases that put a product up only when a product is named with them ("给大家上一个裙子", "来款经典的羽绒服").
-_ZH_PUT_UP = ("给大家上", "给你们上", "给大家来", "给你们来", "给大家开", "给你们开", "来款", "来一款", "上同款", "今天有一个",
-              "今天有一款", "再来一个", "直接来一个")
+_ZH_PUT_UP = re.compile(
+    r"给(?:你们|大家|他们|她们)(?:都|直接|先|赶紧)?(?:上|开|来|配)|来一?款|上同款|今天有一[个款条件双套只]|再来一个|直接来一个"
+)
 _EN_LINK = re.compile(r"\blink (?:number )?([a-z0-9]+(?: [a-z]+)?)")
 #: Phrases a host moves on to the next product with, whatever it is called ("okay, so next one").
 EN_TRANSITIONS = (
@@ -83,7 +84,7 @@ def _cue_key(text: str, here: list[M.Mention], zh: bool) -> tuple[bool, str | No
         if any(p in text for p in _ZH_INTRO):
             best = max(here, key=lambda m: m.weight, default=None)
             return True, best.key if best else None
-        if any(p in text for p in _ZH_PUT_UP):
+        if _ZH_PUT_UP.search(text):
             best = max(here, key=lambda m: m.weight, default=None)
             if best is not None:
                 return True, best.key

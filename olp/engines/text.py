@@ -378,8 +378,10 @@ def zh_prices(text: str) -> list[Price]:
             unit = ""  # "一米六" is a height, "米色" a colour
         sign = before.endswith(("¥", "￥"))
         discount = any(before.endswith(d) or before[-2:-1] == d for d in ZH_DISCOUNT_BEFORE)
-        if before.endswith("上") and m.group()[0] in "百千万":
-            continue  # "上千块钱": more than a thousand, a guess
+        if before.endswith(("上", "几")) and m.group()[0] in "百千万":
+            continue  # "上千块钱", "几千块钱": a guess, not a price
+        if re.match(r"(?:块钱|块|元)?的?(?:运费|邮费)", text[m.end() : m.end() + 6]):
+            continue  # "十块钱的运费": shipping, not the product's price
         if before.endswith("幺"):
             continue  # "幺五五到幺八零": heights and sizes are read digit by digit with 幺 for one; prices are not
         clause = re.split(r"[。！？!?]", text[max(0, m.start() - 14) : m.start()])[-1]

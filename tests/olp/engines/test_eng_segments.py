@@ -124,6 +124,8 @@ def test_a_host_putting_up_the_next_product_starts_its_stretch():
     zh = ["这个保温杯真的很好用", "保温杯可以保温十二个小时", "保温杯今天只要三十九块", "好，给大家上一个围巾啊",
           "这个围巾是羊毛的", "围巾今天只要六十九块"]
     assert [(a, b) for a, b, _ in _names(zh, True)] == [(0, 2), (3, 5)]
+    zh[3] = "好，那我把围巾也给你们上了"
+    assert [(a, b) for a, b, _ in _names(zh, True)] == [(0, 2), (3, 5)]
     en = ["number three is a cedar candle", "it burns for forty hours", "okay come with me to number seven",
           "seven smells like fresh linen", "it is so soft"]
     assert [(a, b) for a, b, _ in _names(en, False)] == [(0, 1), (2, 4)]

@@ -80,3 +80,8 @@ def test_todays_price_and_the_price_it_is_compared_with():
 def test_guesses_sizes_and_heights_are_not_prices():
     assert T.zh_prices("一件羊毛衫三百多块钱，外套上千块钱，十几块的袜子") == []
     assert T.zh_prices("幺六五到幺七五都能穿，一七零尺码") == []
+
+
+def test_shipping_and_bounds_are_not_the_products_price():
+    said = T.zh_prices("一条要几千块钱，只要花十块钱的运费，从来没有下过两百块，今天到手一百五十九")
+    assert [(p.value, p.regular) for p in said] == [(200, True), (159, False)]
