@@ -109,6 +109,12 @@ class Pipeline:
         self.carry_usage = Usage()  # calls spent on topics that are read again with the next chunk
         self.total = Usage()
 
+    @property
+    def buffered(self) -> int:
+        """Sentences taken since the last chunk was processed. Feeding them again needs no model call, so a
+        worker saves the state only when this is 0 and replays the messages since (``olp.stream.processor``)."""
+        return len(self.pending)
+
     # ------------------------------------------------------------------ input
     async def feed(self, sentence: Sentence) -> list[TopicDocument]:
         """Take one sentence; return the documents it made final (usually none).

@@ -3,6 +3,10 @@
 Kept thin: the agent hands every message to an ``OrderedDispatcher`` (streams in parallel, each in order)
 whose work is ``StreamProcessor.handle`` (the pipeline) plus the Kafka side effects, in an order that keeps
 at-least-once delivery honest: documents are delivered before the state saying "applied" is written.
+
+A stream's state is saved as a snapshot at chunk boundaries (``olp.stream.processor``); the messages since stay
+in Kafka. The partition's watermark (``save_watermarks``) stays before the oldest message that no saved state
+includes, so a restarted or taking-over worker reads them back from there (``read_back``) and replays them.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from olp.observer import Observer
 from olp.stream.backfill import SideEvent, read_range, watermark_key
 from olp.stream.dispatch import OrderedDispatcher
 from olp.stream.messages import BadMessage, dead_letter, encode_json, parse_key, parse_value
-from olp.stream.processor import PipelineFactory, StreamProcessor
+from olp.stream.processor import PipelineFactory, StreamProcessor, decode_state, encode_state
 from olp.stream.settings import WorkerSettings, bootstrap
 
 log = logging.getLogger(__name__)
 
 LAG_INTERVAL_S = 1.0
+QUIET_S = 10.0  # a stream that took no message for this long is snapshotted with its buffer (releases the watermark)
 
 
 def pipeline_factory(settings: WorkerSettings, learner: Any = None) -> PipelineFactory:
@@ -86,9 +91,9 @@ def create_app(
     documents = app.topic(topics.documents, **raw)
     assignments = app.topic(topics.assignments, **raw)
     dead_letters = app.topic(topics.dead_letters, **raw)
-    # Key = the stream id as sent (bytes); value = the processor's saved state (JSON).
-    # key_type=bytes makes the changelog keys raw; values (no value_type) are JSON.
-    state = app.Table("stream-state", partitions=settings.partitions, key_type=bytes)
+    # Key = the stream id as sent (bytes); value = the processor's saved state, as ``encode_state`` writes it
+    # (compressed JSON; raw bytes for faust). In memory the table holds the decoded state (``saved``).
+    state = app.Table("stream-state", partitions=settings.partitions, key_type=bytes, value_type=bytes)
     processor = StreamProcessor(
         make_pipeline or pipeline_factory(settings, learner), observer=observer, default_profile=settings.profile
     )
@@ -119,7 +124,7 @@ def create_app(
         except BadMessage as exc:
             await _deliver(await dead_letters.send(key=msg.key, value=_dead(str(exc), msg)))
             return
-        outcome = await processor.handle(stream, parsed, msg.offset, state.get(msg.key))
+        outcome = await processor.handle(stream, parsed, msg.offset, saved(msg.key), msg.partition)
         if outcome.dead_letter:
             await _deliver(await dead_letters.send(key=msg.key, value=_dead(outcome.dead_letter, msg)))
         sent = [await documents.send(key=msg.key, value=encode_json(d.to_dict())) for d in outcome.documents]
@@ -129,12 +134,20 @@ def create_app(
         if outcome.state is not None:  # only now: a crash before this replays the message
             await save_state(msg.key, outcome.state, msg.partition)
 
+    def saved(key: bytes) -> dict[str, Any] | None:
+        """The saved state of ``key``. A state restored from the changelog arrives encoded: decoded once, kept."""
+        value = state.get(key)
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            value = decode_state(value)
+            state.data[key] = value
+        return value
+
     async def save_state(key: bytes, value: dict[str, Any], partition: int) -> None:
         # ``state[key] = value`` would leave the changelog write in faust's producer buffer, and the flush
         # before an offset commit gives up after 0.1 s under load: the commit could overtake the state, and a
         # restart would then skip messages the saved state never saw. So write it and wait for the broker.
         state.data[key] = value
-        await _deliver(state.send_changelog(partition, key, value))
+        await _deliver(state.send_changelog(partition, key, encode_state(value)))
 
     ours: set[tuple[Any, int]] = set()  # the message being acknowledged by us right now
 
@@ -184,7 +197,7 @@ def create_app(
         """The messages before ``msg`` that this worker should have been given and was not."""
         if generations.get(msg.tp) != msg.generation_id:  # first message of a new assignment
             generations[msg.tp] = msg.generation_id
-            mark = state.get(watermark_key(msg.partition))
+            mark = saved(watermark_key(msg.partition))
             start, why = (mark["offset"] + 1 if mark else 0), "starts at"
         else:
             # faust can drop fetched records within an assignment too (a batch cut short when its flow stops,
@@ -200,22 +213,32 @@ def create_app(
 
     written: dict[Any, int] = {}
 
-    def save_watermarks(mine: list[Any]) -> None:
-        # Every message up to acked[tp] is processed and its state delivered (acks go in offset order), so the
-        # watermark never runs ahead of the states in the changelog, which precede it in the same partition.
+    async def save_watermarks(mine: list[Any]) -> None:
+        # Every message up to acked[tp] is processed (acks go in offset order) and every message after the
+        # oldest unsaved one is in memory only, so the watermark is the message before the first of either; it
+        # never runs ahead of the snapshots in the changelog, which precede it in the same partition. Streams
+        # gone quiet between chunk boundaries are snapshotted first, so they do not hold it back for ever.
+        partitions = {tp.partition for tp in mine}
+        quiet = processor.snapshot_quiet(partitions, QUIET_S, lambda stream: saved(stream.encode("utf-8")))
+        await asyncio.gather(*(save_state(stream.encode("utf-8"), value, partition)
+                               for stream, partition, value in quiet))
         for tp in mine:
-            if tp in acked and written.get(tp) != acked[tp]:
-                key, value = watermark_key(tp.partition), {"offset": acked[tp]}
+            if tp not in acked:
+                continue
+            oldest = processor.oldest_unsaved(tp.partition)
+            mark = acked[tp] if oldest is None else min(acked[tp], oldest - 1)
+            if written.get(tp) != mark:
+                key, value = watermark_key(tp.partition), {"offset": mark}
                 state.data[key] = value
-                state.send_changelog(tp.partition, key, value)
-                written[tp] = acked[tp]
+                state.send_changelog(tp.partition, key, encode_state(value))
+                written[tp] = mark
 
     @app.timer(LAG_INTERVAL_S)
     async def report_lag() -> None:
         mine = sorted(
             (tp for tp in app.consumer.assignment() if tp.topic == topics.transcripts), key=lambda tp: tp.partition
         )
-        save_watermarks(mine)
+        await save_watermarks(mine)
         if not isinstance(observer, PrometheusObserver):
             return
         observer.set_assigned_partitions([tp.partition for tp in mine])
@@ -236,6 +259,7 @@ def create_app(
     app.olp_dispatcher = dispatcher
     app.olp_agent = organize
     app.olp_state = state
+    app.olp_save_watermarks = save_watermarks  # for tests: what the lag timer does every second
     app.olp_learner = learner
     return app
 

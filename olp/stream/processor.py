@@ -1,16 +1,26 @@
 """Applies transcript messages to per-stream pipelines, with a state that survives restarts. No Kafka here.
 
-Delivery is at-least-once: after a crash, messages after the last committed offset come again, while the
-saved state (a faust table, written to its changelog) may already include some of them. So the saved state
-records the offset of the last message it includes, and such messages are skipped. The pipeline is
-deterministic for a given state and input (ids, texts, timestamps come from the messages), so replaying the
-rest makes the same documents with the same keys (``stream:topic_id``), which consumers drop as duplicates.
+A stream's state is saved as a snapshot plus a position in the log, as Kafka Streams and Flink pair state with
+source offsets. A snapshot (written to the changelog by the worker) is taken when the pipeline has just passed a
+chunk boundary: its buffer of sentences waiting for the next chunk is empty, so the state is the carried tail
+and the open topic. Between snapshots nothing is written; the messages since the snapshot stay in Kafka, and a
+restarted or taking-over worker reads them back (from the partition's watermark, ``oldest_unsaved``) and feeds
+them again. Feeding a sentence between chunk boundaries only buffers it (no model call), so the replay rebuilds
+the same state, and the pipeline is deterministic for a given state and input (ids, texts, timestamps come from
+the messages): the chunks that follow make the same documents with the same keys (``stream:topic_id``), which
+consumers drop as duplicates.
+
+Delivery is at-least-once: a message the saved snapshot already includes is skipped (a snapshot records the
+offset of the last message it includes). A stream that goes quiet between chunk boundaries is snapshotted
+whole, buffer included (``snapshot_quiet``), so that it does not hold the watermark back for ever.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -28,6 +38,8 @@ class PipelineLike(Protocol):
     """What the processor needs of ``olp.pipeline.Pipeline``."""
 
     last_id: int | None
+    #: sentences taken since the last chunk boundary (0: the state is worth a snapshot)
+    buffered: int
 
     async def feed(self, sentence: Sentence) -> list[TopicDocument]: ...
 
@@ -49,7 +61,8 @@ class Outcome:
     Attributes:
         documents: documents made final by the message, in order.
         assignments: role-assignment changes seen meanwhile (for the assignments topic).
-        state: the stream's new saved state (None: leave the saved state as it is).
+        state: the stream's new snapshot to save (None: leave the saved state as it is; the messages since the
+            last snapshot are read back from Kafka after a restart).
         dead_letter: why the message could not be used (None when it was used).
         skipped: the saved state already includes this message (a replay after a restart).
     """
@@ -80,12 +93,19 @@ class _AssignmentLog(Observer):
 
 @dataclass
 class _Live:
-    """A stream's pipeline in memory, and the offset of the last message it includes."""
+    """A stream's pipeline in memory, and where it stands against its saved snapshot."""
 
     pipeline: PipelineLike
     profile: str
     offset: int | None
     assignments: _AssignmentLog
+    partition: int = 0
+    #: the saved state the pipeline started from or last wrote (None: none yet)
+    snapshot: dict[str, Any] | None = None
+    #: messages applied since ``snapshot`` as (offset, message), oldest first: in no saved state
+    journal: list[tuple[int, Message]] = field(default_factory=list)
+    busy: bool = False  # a message is being applied (the pipeline may be half-changed)
+    touched: float = 0.0  # monotonic time of the last applied message
 
     @property
     def applied(self) -> int:
@@ -101,6 +121,8 @@ class StreamProcessor:
         observer: told about everything every pipeline does (metrics).
         default_profile: profile of streams whose messages name none.
         clock: wall-clock seconds, for assignment events.
+        every_message: save the state after every message, as the worker did before snapshots (issue 13; for
+            comparison in ``olp bench streams``, and for states taken at any point).
     """
 
     def __init__(
@@ -109,70 +131,134 @@ class StreamProcessor:
         observer: Observer | None = None,
         default_profile: str = "ecommerce-en",
         clock: Callable[[], float] = time.time,
+        every_message: bool = False,
     ) -> None:
         self.make_pipeline = make_pipeline
         self.observer = observer or Observer()
         self.default_profile = default_profile
         self.clock = clock
+        self.every_message = every_message
         self._live: dict[str, _Live] = {}
 
-    async def handle(self, stream: str, message: Message, offset: int, saved: dict[str, Any] | None) -> Outcome:
-        """Apply the message at ``offset`` to ``stream`` whose saved state is ``saved``."""
+    async def handle(
+        self, stream: str, message: Message, offset: int, saved: dict[str, Any] | None, partition: int = 0
+    ) -> Outcome:
+        """Apply the message at ``offset`` of ``partition`` to ``stream`` whose saved state is ``saved``."""
         live = self._live.get(stream)
         if max(_offset(saved), -1 if live is None else live.applied) >= offset:
             return Outcome(skipped=True)
         try:
-            live = self._pipeline_for(stream, message, saved)
+            live = self._pipeline_for(stream, message, saved, partition)
         except Exception as exc:  # unknown profile, incompatible saved state: this message cannot be used
             return Outcome(dead_letter=f"cannot start stream {stream!r}: {_reason(exc)}")
+        ended = isinstance(message, EndOfStream)
+        live.busy = True
         try:
-            if isinstance(message, EndOfStream):
+            if ended:
                 docs = await live.pipeline.flush()
             else:
                 sentence, problem = self._sentence(stream, live.pipeline, message)
                 if problem:
                     return Outcome(dead_letter=problem, assignments=live.assignments.drain())
                 docs = await live.pipeline.feed(sentence)
-            state = {
-                "v": STATE_VERSION,
-                "offset": offset,
-                "profile": live.profile,
-                "ended": isinstance(message, EndOfStream),
-                "pipeline": live.pipeline.state_dict(),
-            }
+            boundary = ended or self.every_message or getattr(live.pipeline, "buffered", 0) == 0
+            state = self._snapshot(live, offset, ended) if boundary else None
         except Exception as exc:
-            # The pipeline may be half-changed: forget it, so the next message starts again from the saved state.
-            self._live.pop(stream, None)
+            # The pipeline may be half-changed: rebuild it from its snapshot and the messages since, so the
+            # stream goes on as if this message had never come.
             log.exception("stream %s: message at offset %d failed", stream, offset)
+            await self._rebuild(stream, live)
             return Outcome(dead_letter=f"processing failed: {_reason(exc)}")
-        live.offset = offset
-        if isinstance(message, EndOfStream):
+        finally:
+            live.busy = False
+        live.offset, live.touched = offset, time.monotonic()
+        if state is None:
+            live.journal.append((offset, message))
+        else:
+            live.journal = []
+        if ended:
             self._live.pop(stream, None)  # the saved state keeps it; memory is for streams still talking
         return Outcome(documents=docs, assignments=live.assignments.drain(), state=state)
 
-    def _pipeline_for(self, stream: str, message: Message, saved: dict[str, Any] | None) -> _Live:
+    def oldest_unsaved(self, partition: int) -> int | None:
+        """The offset of the oldest message of ``partition`` that a pipeline includes and no saved state does
+        (None: every applied message is in a saved state). A restarted worker must read back from there."""
+        return min((live.journal[0][0] for live in self._live.values()
+                    if live.partition == partition and live.journal), default=None)
+
+    def snapshot_quiet(
+        self, partitions: set[int], idle_s: float, saved: Callable[[str], dict[str, Any] | None]
+    ) -> list[tuple[str, int, dict[str, Any]]]:
+        """Snapshots, buffer included, of the streams of ``partitions`` that took no message for ``idle_s``
+        seconds with messages in no saved state, as ``(stream, partition, state)`` to write.
+
+        ``saved(stream)`` is the stream's saved state: one ahead of the pipeline means another worker moved the
+        stream on meanwhile, and the pipeline in memory is dropped instead of written over it.
+        """
+        now, out = time.monotonic(), []
+        for stream, live in list(self._live.items()):
+            if live.partition not in partitions or not live.journal or live.busy or now - live.touched < idle_s:
+                continue
+            if _offset(saved(stream)) > live.applied:
+                self._live.pop(stream, None)
+                continue
+            out.append((stream, live.partition, self._snapshot(live, live.applied, ended=False)))
+            live.journal = []
+        return out
+
+    @staticmethod
+    def _snapshot(live: _Live, offset: int, ended: bool) -> dict[str, Any]:
+        live.snapshot = {
+            "v": STATE_VERSION,
+            "offset": offset,
+            "profile": live.profile,
+            "ended": ended,
+            "pipeline": live.pipeline.state_dict(),
+        }
+        return live.snapshot
+
+    async def _rebuild(self, stream: str, live: _Live) -> None:
+        """Replace a half-changed pipeline with its snapshot plus the messages applied since."""
+        self._live.pop(stream, None)
+        try:
+            fresh = self._start(stream, live.profile, live.snapshot, live.partition)
+            fresh.assignments = live.assignments
+            for _at, message in live.journal:  # between chunk boundaries: buffered again, no model call
+                sentence, _problem = self._sentence(stream, fresh.pipeline, message)
+                await fresh.pipeline.feed(sentence)
+        except Exception:
+            log.exception("stream %s: cannot rebuild its pipeline; it restarts from its saved state", stream)
+            self._live.pop(stream, None)
+            return
+        fresh.offset, fresh.journal, fresh.touched = live.offset, live.journal, live.touched
+
+    def _pipeline_for(self, stream: str, message: Message, saved: dict[str, Any] | None, partition: int) -> _Live:
         live = self._live.get(stream)
         # The newer of the two wins. A saved state ahead of the pipeline in memory means another worker moved the
-        # stream on while it held the partition. A saved state behind it is a stale read: while a rebalance
-        # restores the table from its changelog, faust replays older values of keys this worker is still
-        # writing, and may stop before the newest. Rebuilding from that would drop the sentences in between,
-        # which Kafka will not deliver again.
+        # stream on while it held the partition. A saved state behind the pipeline's own last snapshot is a stale
+        # read: while a rebalance restores the table from its changelog, faust replays older values of keys this
+        # worker is still writing, and may stop before the newest. Rebuilding from that would drop the sentences
+        # in between, which Kafka will not deliver again. (Behind the pipeline but not behind its snapshot is
+        # the usual case: the messages since the snapshot are in no saved state.)
         if live is not None and live.applied >= _offset(saved):
-            if live.applied > _offset(saved):
-                log.warning("stream %s: the saved state (offset %d) is behind the pipeline in memory (offset %d); "
-                            "keeping the pipeline", stream, _offset(saved), live.applied)
+            if _offset(saved) < _offset(live.snapshot):
+                log.warning("stream %s: the saved state (offset %d) is behind the pipeline's last snapshot "
+                            "(offset %d); keeping the pipeline", stream, _offset(saved), _offset(live.snapshot))
             return live
-        saved_offset = None if saved is None else saved.get("offset")
         if saved is not None and saved.get("v") != STATE_VERSION:
             raise ValueError(f"saved state has version {saved.get('v')!r}; this worker reads version {STATE_VERSION}")
         profile = (saved or {}).get("profile") or (
             message.profile if isinstance(message, Utterance) and message.profile else self.default_profile
         )
+        return self._start(stream, profile, saved, partition)
+
+    def _start(self, stream: str, profile: str, saved: dict[str, Any] | None, partition: int) -> _Live:
         assignments = _AssignmentLog(stream, self.clock)
         pipeline = self.make_pipeline(stream, profile, Observers(self.observer, assignments))
         if saved is not None:
             pipeline.load_state_dict(saved["pipeline"])
-        live = _Live(pipeline, profile, saved_offset, assignments)
+        live = _Live(pipeline, profile, None if saved is None else saved.get("offset"), assignments,
+                     partition=partition, snapshot=saved)
         self._live[stream] = live
         return live
 
@@ -185,6 +271,20 @@ class StreamProcessor:
                 f"sentence id {sid} is not above the last id {last} of stream {stream!r}"
             )
         return Sentence(sid, message.text, message.ts), None
+
+
+def encode_state(state: dict[str, Any]) -> bytes:
+    """A saved state as the changelog stores it: compact JSON, zlib-compressed (a snapshot is mostly the
+    sentences of the carried tail and the open topic: text that compresses about threefold)."""
+    return zlib.compress(json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def decode_state(raw: bytes | dict[str, Any] | None) -> dict[str, Any] | None:
+    """A saved state from the changelog (plain JSON, as states were written before snapshots, is read too)."""
+    if raw is None or isinstance(raw, dict):
+        return raw
+    data = bytes(raw)
+    return json.loads(data if data[:1] == b"{" else zlib.decompress(data))
 
 
 def _offset(saved: dict[str, Any] | None) -> int:

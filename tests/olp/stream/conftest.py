@@ -20,6 +20,10 @@ class ThreesPipeline:
         self.next_topic_id = 0
         self.fail_on: str | None = None  # text that makes feed() raise, to test failures
 
+    @property
+    def buffered(self) -> int:
+        return len(self.buffer)
+
     async def feed(self, sentence: Sentence) -> list[TopicDocument]:
         if self.fail_on and sentence.text == self.fail_on:
             self.buffer.append(sentence)  # half-changed state, as a real failure may leave it

@@ -10,6 +10,7 @@ import types
 import pytest
 
 from olp.metrics import PrometheusObserver
+from olp.stream.processor import decode_state
 from olp.stream.app import create_app
 from olp.stream.settings import Topics, WorkerSettings
 
@@ -34,7 +35,7 @@ async def app(make_pipeline):
     app.changelog = []
 
     def send_changelog(partition, key, value):
-        app.changelog.append((partition, key, value))
+        app.changelog.append((partition, key, decode_state(value)))
         done = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done
@@ -63,9 +64,11 @@ async def test_documents_go_out_keyed_by_stream_in_order(app):
     assert [(k, d["key"], d["span"]) for k, d in docs if k == b"a"] == [(b"a", "a:0", [0, 2]), (b"a", "a:1", [3, 3])]
     assert [d["key"] for k, d in docs if k == b"b"] == ["b:0"]  # b has not ended: its last sentence stays open
     assert app.olp_state[b"a"]["ended"] is True
-    # every applied message's state went to the changelog (and was waited for) before its acknowledgement
-    assert [value["offset"] for _p, key, value in app.changelog if key == b"a"] == [0, 2, 4, 6, 8]
-    assert app.olp_state[b"b"]["pipeline"]["buffer"] == [[3, "b3", None]]
+    # a's state went to the changelog at its chunk boundaries only (offsets 4 and 8), each before its
+    # acknowledgement; b's last sentence (offset 7) is in no saved state
+    assert [value["offset"] for _p, key, value in app.changelog if key == b"a"] == [4, 8]
+    assert app.olp_state[b"b"]["offset"] == 5 and app.olp_state[b"b"]["pipeline"]["buffer"] == []
+    assert app.olp_processor.oldest_unsaved(0) == 7
     assert app.observer.registry.get_sample_value("olp_documents_total") == 3
     assert app.observer.registry.get_sample_value("olp_sentences_total") == 8
 
@@ -129,3 +132,71 @@ async def test_messages_the_consumer_skips_are_read_back_in_order(app, monkeypat
         await app.olp_dispatcher.join()
     assert asked == [(1, 4)]
     assert [d["span"] for _k, d in sent(app, "documents")] == [[0, 2], [3, 5], [6, 6]]
+
+
+async def test_a_restarted_worker_reads_back_from_the_watermark_and_makes_the_same_documents(make_pipeline,
+                                                                                               monkeypatch):
+    # Only snapshots at chunk boundaries are saved: the sentences after the last one are in Kafka only, and the
+    # committed offset may already be past them. The watermark stays before them, and a restarted worker reads
+    # them back from there.
+    from faust.types import TP
+
+    from olp.stream import app as app_module
+    from olp.stream.backfill import SideEvent, SideMessage
+    from olp.stream.processor import encode_state
+
+    log = {offset: msg(f"s{offset}") for offset in range(8)}
+    log[8] = msg(end=True)
+    asked = []
+
+    async def read_range(bootstrap, tp, start, end, timeout_s=30.0):
+        asked.append((start, end))
+        return [SideEvent(SideMessage(tp.topic, tp.partition, o, b"s", log[o], tp)) for o in range(start, end)]
+
+    monkeypatch.setattr(app_module, "read_range", read_range)
+
+    def new_app():
+        settings = WorkerSettings(broker="kafka://127.0.0.1:1", topics=Topics(prefix=""), datadir=None)
+        new = create_app(settings, make_pipeline=make_pipeline)
+        new.loop = asyncio.get_running_loop()
+        new.docs, new.changelog = [], []
+
+        async def send(key=None, value=None):
+            new.docs.append(json.loads(value))
+
+        async def ignore(key=None, value=None):
+            return None
+
+        new.olp_topics.documents.send = send
+        new.olp_topics.assignments.send = new.olp_topics.dead_letters.send = ignore
+
+        def send_changelog(partition, key, value):
+            new.changelog.append((key, value))
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+
+        new.olp_state.send_changelog = send_changelog
+        return new
+
+    first = new_app()
+    async with first.olp_agent.test_context() as agent:
+        for offset in range(5):
+            await agent.put(key=b"s", value=log[offset])
+        await first.olp_dispatcher.join()
+        await first.olp_save_watermarks([TP("transcripts", 0)])
+    changelog = dict(first.changelog)  # what a restarted worker's table restores (encoded, as in Kafka)
+    assert decode_state(changelog[b"s"])["offset"] == 2
+    assert decode_state(changelog[b"\x00olp-watermark:0"]) == {"offset": 2}  # 3 and 4 are in no saved state
+
+    second = new_app()  # killed and restarted; the committed offset had run ahead to 5
+    second.olp_state.data.update(changelog)
+    async with second.olp_agent.test_context() as agent:
+        agent.sent_offset = 5
+        for offset in range(5, 9):
+            await agent.put(key=b"s", value=log[offset])
+        await second.olp_dispatcher.join()
+    assert asked == [(3, 5)]
+    spans = {d["key"]: d["span"] for d in first.docs + second.docs}
+    assert spans == {"s:0": [0, 2], "s:1": [3, 5], "s:2": [6, 7]}
+    assert encode_state(decode_state(changelog[b"s"])) == changelog[b"s"]

@@ -38,27 +38,53 @@ async def test_missing_ids_are_assigned_in_order(make_pipeline):
     assert docs[0].span == (0, 2)
 
 
-async def test_a_restart_from_saved_state_replays_to_the_same_documents(make_pipeline):
+async def test_the_state_is_saved_only_at_chunk_boundaries(make_pipeline):
+    proc, saved = StreamProcessor(make_pipeline), {}
+    _, outcomes = await play(proc, saved, "s", texts(10))
+    # the stand-in pipeline makes a chunk of every 3 sentences: offsets 2, 5, 8 end one
+    assert [o.state["offset"] for o in outcomes if o.state is not None] == [2, 5, 8]
+    assert saved["s"]["pipeline"]["buffer"] == []  # a snapshot holds no buffered sentences
+    assert proc.oldest_unsaved(0) == 9  # sentence 9 is only in memory: a restart must read back from there
+
+
+async def test_a_restart_replays_the_messages_since_the_snapshot_to_the_same_documents(make_pipeline):
     messages = [*texts(10), EndOfStream()]
     whole, _ = await play(StreamProcessor(make_pipeline), {}, "s", messages)
 
-    # Crash after offset 4 was saved, while the committed Kafka offset was still 2: offsets 2.. come again.
+    # Crash after offset 4 was applied; the snapshot is at offset 2, and the committed Kafka offset may have run
+    # ahead to 5. The worker's watermark is the message before the oldest one in no saved state.
     saved: dict = {}
-    first, _ = await play(StreamProcessor(make_pipeline), saved, "s", messages[:5])
+    crashed = StreamProcessor(make_pipeline)
+    first, _ = await play(crashed, saved, "s", messages[:5])
+    assert saved["s"]["offset"] == 2 and crashed.oldest_unsaved(0) == 3
     restarted = StreamProcessor(make_pipeline)  # a new worker process: nothing in memory
-    again, outcomes = await play(restarted, saved, "s", messages[2:], start=2)
-    assert [o.skipped for o in outcomes[:3]] == [True, True, True]  # offsets 2, 3, 4 were already applied
+    again, outcomes = await play(restarted, saved, "s", messages[3:], start=3)  # read back from the watermark
+    assert not any(o.skipped for o in outcomes)
     unique = {d.key: d.span for d in first + again}
     assert unique == {d.key: d.span for d in whole}
     covered = sorted(i for a, b in unique.values() for i in range(a, b + 1))
     assert covered == list(range(10))  # every sentence in exactly one document
 
 
-async def test_a_worker_that_lost_the_stream_reloads_the_state_another_worker_saved(make_pipeline, built):
+async def test_messages_a_snapshot_includes_are_skipped_when_read_back_again(make_pipeline):
+    messages = [*texts(8), EndOfStream()]
+    whole, _ = await play(StreamProcessor(make_pipeline), {}, "s", messages)
+    saved: dict = {}
+    first, _ = await play(StreamProcessor(make_pipeline), saved, "s", messages[:7])
+    # an older watermark (another stream held it back): offsets 1.. come again; the snapshot at 5 covers 1-5
+    again, outcomes = await play(StreamProcessor(make_pipeline), saved, "s", messages[1:], start=1)
+    assert [o.skipped for o in outcomes] == [True] * 5 + [False] * 3
+    assert {d.key: d.span for d in first + again} == {d.key: d.span for d in whole}
+
+
+async def test_a_worker_that_lost_the_stream_reloads_the_state_another_worker_saved(make_pipeline):
     a, b, saved = StreamProcessor(make_pipeline), StreamProcessor(make_pipeline), {}
     await play(a, saved, "s", texts(2))
-    await play(b, saved, "s", texts(4, 2), start=2)  # partition moved to worker b, which went on
-    docs, _ = await play(a, saved, "s", texts(6, 4), start=4)  # and came back to a
+    assert "s" not in saved and a.oldest_unsaved(0) == 0
+    # the partition moved to worker b, which read back from the watermark (nothing saved: offset 0) and went on
+    await play(b, saved, "s", texts(4), start=0)
+    assert saved["s"]["offset"] == 2 and b.oldest_unsaved(0) == 3
+    docs, _ = await play(a, saved, "s", texts(6, 3), start=3)  # back to a, which reads back from b's watermark
     assert [d.span for d in docs] == [(3, 5)]  # a continued from b's state, not its own stale pipeline
 
 
@@ -70,22 +96,49 @@ async def test_a_saved_state_read_behind_the_pipeline_does_not_rewind_the_stream
     whole, _ = await play(StreamProcessor(make_pipeline), {}, "s", messages)
 
     proc, saved = StreamProcessor(make_pipeline), {}
-    before, _ = await play(proc, saved, "s", messages[:2])
-    stale = dict(saved)  # the table's value at offset 1
-    during, _ = await play(proc, saved, "s", messages[2:5], start=2)
-    redelivered = await proc.handle("s", messages[3], 3, stale["s"])  # the consumer went back to offset 3
+    before, _ = await play(proc, saved, "s", messages[:3])
+    stale = dict(saved)  # the table's value at offset 2
+    during, _ = await play(proc, saved, "s", messages[3:7], start=3)
+    assert saved["s"]["offset"] == 5
+    redelivered = await proc.handle("s", messages[4], 4, stale["s"])  # the consumer went back to offset 4
     assert redelivered.skipped and redelivered.dead_letter is None
-    after, _ = await play(proc, stale, "s", messages[5:], start=5)  # the table reads offset 1 from here on
+    after, _ = await play(proc, stale, "s", messages[7:], start=7)  # the table reads offset 2 from here on
 
     got = {d.key: d.span for d in before + during + after}
     assert got == {d.key: d.span for d in whole}  # every sentence once, split as without the rebalance
 
 
+async def test_a_quiet_stream_is_snapshotted_with_its_buffer_and_releases_the_watermark(make_pipeline):
+    messages = [*texts(8), EndOfStream()]
+    whole, _ = await play(StreamProcessor(make_pipeline), {}, "s", messages)
+    proc, saved = StreamProcessor(make_pipeline), {}
+    first, _ = await play(proc, saved, "s", messages[:5])
+    assert proc.snapshot_quiet({0}, idle_s=3600, saved=saved.get) == []  # not quiet for an hour yet
+    assert proc.snapshot_quiet({1}, idle_s=0, saved=saved.get) == []  # another partition
+    [(stream, partition, state)] = proc.snapshot_quiet({0}, idle_s=0, saved=saved.get)
+    assert (stream, partition, state["offset"]) == ("s", 0, 4)
+    assert [x[0] for x in state["pipeline"]["buffer"]] == [3, 4]
+    assert proc.oldest_unsaved(0) is None  # nothing left to read back
+    saved[stream] = state
+    rest, _ = await play(StreamProcessor(make_pipeline), saved, "s", messages[5:], start=5)  # a restart
+    assert {d.key: d.span for d in first + rest} == {d.key: d.span for d in whole}
+
+
+async def test_a_quiet_stream_another_worker_moved_on_is_dropped_not_written(make_pipeline):
+    a, b, saved = StreamProcessor(make_pipeline), StreamProcessor(make_pipeline), {}
+    await play(a, saved, "s", texts(2))
+    await play(b, saved, "s", texts(4), start=0)  # b took the partition and saved a snapshot at offset 2
+    assert a.snapshot_quiet({0}, idle_s=0, saved=saved.get) == []
+    assert a.oldest_unsaved(0) is None  # a's stale pipeline no longer holds the watermark
+
+
 async def test_an_id_that_goes_backwards_is_a_dead_letter(make_pipeline):
     proc, saved = StreamProcessor(make_pipeline), {}
-    _, outcomes = await play(proc, saved, "s", [Utterance("a", id=5), Utterance("b", id=3)])
+    docs, outcomes = await play(proc, saved, "s", [Utterance("a", id=5), Utterance("b", id=3), Utterance("c", id=6),
+                                                   Utterance("d", id=7)])
     assert outcomes[1].dead_letter == "sentence id 3 is not above the last id 5 of stream 's'"
-    assert saved["s"]["offset"] == 0  # the bad message changed nothing
+    assert [d.span for d in docs] == [(5, 7)]  # the bad message changed nothing
+    assert saved["s"]["offset"] == 3
 
 
 async def test_an_unknown_profile_is_a_dead_letter(make_pipeline):
@@ -98,10 +151,12 @@ async def test_a_failing_sentence_is_a_dead_letter_and_the_stream_goes_on(make_p
     proc, saved = StreamProcessor(make_pipeline), {}
     await play(proc, saved, "s", texts(2))
     built[-1].fail_on = "poison"
-    out = await proc.handle("s", Utterance("poison", id=2), 2, saved["s"])
+    out = await proc.handle("s", Utterance("poison", id=2), 2, saved.get("s"))
     assert out.dead_letter == "processing failed: RuntimeError: model answer could not be parsed"
     docs, _ = await play(proc, saved, "s", texts(4, 2), start=3)
-    assert [d.span for d in docs] == [(0, 2)]  # rebuilt from the saved state: the poison left no trace
+    # rebuilt from its snapshot (none yet) and the sentences since, held in memory: the poison left no trace
+    assert [d.span for d in docs] == [(0, 2)]
+    assert [x.id for x in built[-1].buffer] == [3]
 
 
 async def test_assignment_changes_are_collected_per_stream(make_pipeline):
