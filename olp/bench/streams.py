@@ -4,8 +4,8 @@ What is measured: ``olp worker``'s processing without Kafka, in a child process 
 (``os.sched_setaffinity``). Each message goes the worker's way: its JSON value is parsed
 (``olp.stream.messages``), the worker's ``OrderedDispatcher`` runs it (one queue per stream, acknowledgements in
 offset order over 4 partitions, in-flight limit), ``StreamProcessor.handle`` applies it to the stream's pipeline,
-documents are encoded for the documents topic and the stream's new state for its changelog (faust's JSON codec,
-whose bytes are counted). Not measured: Kafka's client and broker.
+documents are encoded for the documents topic and the stream's snapshots for its changelog
+(``olp.stream.processor.encode_state``, whose bytes are counted). Not measured: Kafka's client and broker.
 
 N streams each send ``--rate`` sentences per second (synthetic live commerce, English), spread evenly in time.
 Each stream starts from a warmed-up state (a template stream run through one to three chunks, at one of 64
@@ -27,8 +27,9 @@ Pools: ``local``: every role played by ``local-fast`` in process (Role-RL: the d
 ``local-quality``, judged by ``local-quality``). ``http``: scripted OpenAI-compatible models on 127.0.0.1 with a
 fixed latency (``olp.bench.httppool``, another process, pinned to the other cores), every role played by
 ``http-fast`` (Role-RL: ``http-fast`` and ``http-quality``, judged by ``http-quality``; both answer with the
-fast engine and differ in price). The gateway ``new`` path is the current one, ``old`` is
-``Gateway(legacy=True)``, everything through litellm as before issue 13.
+fast engine and differ in price). The ``new`` path is the current worker; ``old`` is the worker before issue 13:
+``Gateway(legacy=True)`` (everything through litellm) and the stream's whole state written after every sentence
+in faust's JSON codec (``StreamProcessor(every_message=True)``).
 
 On a shared machine the pinned core also runs other processes; the worker raises its priority for the trial
 (``--nice``, see ``_take_core``) and every trial reports the share of the core it got (``cpu_share``).
@@ -167,7 +168,7 @@ async def build_templates(kind: str, manager: str | None, url: str, n: int = TEM
     from olp.stream.processor import StreamProcessor
     from olp.stream.messages import Utterance
 
-    processor = StreamProcessor(_factory(_pool(kind, manager, url), False, manager, []))
+    processor = StreamProcessor(_factory(_pool(kind, manager, url), False, manager, []), every_message=True)
     texts = _transcripts()
 
     async def one(m: int) -> dict[str, Any]:
@@ -191,8 +192,8 @@ async def run_trial(spec: dict[str, Any]) -> dict[str, Any]:
     from faust.serializers.codecs import dumps
 
     from olp.stream.dispatch import OrderedDispatcher
-    from olp.stream.messages import encode_json, parse_value, utterance_value
-    from olp.stream.processor import StreamProcessor
+    from olp.stream.messages import Utterance, encode_json, parse_value, utterance_value
+    from olp.stream.processor import StreamProcessor, encode_state
     from olp.types import CallRecord
 
     n, rate, duration = int(spec["streams"]), float(spec["rate"]), float(spec["duration"])
@@ -208,7 +209,11 @@ async def run_trial(spec: dict[str, Any]) -> dict[str, Any]:
             calls.append(record)
 
     pipelines: list[Any] = []
-    processor = StreamProcessor(_factory(pool, bool(spec["legacy"]), manager, chunks, pipelines), observer=Count())
+    legacy = bool(spec["legacy"])
+    # old: the state after every sentence in faust's JSON codec; new: compressed snapshots at chunk boundaries
+    processor = StreamProcessor(_factory(pool, legacy, manager, chunks, pipelines), observer=Count(),
+                                every_message=legacy)
+    encode = (lambda state: dumps("json", state)) if legacy else encode_state
     templates = json.loads(open(spec["templates"], encoding="utf-8").read())
     texts = _transcripts()
     rng = random.Random(13)
@@ -228,18 +233,20 @@ async def run_trial(spec: dict[str, Any]) -> dict[str, Any]:
 
     async def work(item: tuple[str, int, bytes, int]) -> None:
         stream, offset, raw, text_bytes = item
-        outcome = await processor.handle(stream, parse_value(raw), offset, saved.get(stream))
+        message = parse_value(raw)
+        outcome = await processor.handle(stream, message, offset, saved.get(stream), int(stream[1:]) % PARTITIONS)
         for doc in outcome.documents:
             encode_json(doc.to_dict())
             if live["on"] and doc.time_to_document_ms is not None:
                 ttd.append(doc.time_to_document_ms / 1000.0)
         if outcome.state is not None:
-            blob = dumps("json", outcome.state)
+            blob = encode(outcome.state)
             saved[stream] = outcome.state
             if live["on"]:
                 live["bytes"] += len(blob)
-                live["text_bytes"] += text_bytes
-                live["sentences"] += 1
+        if live["on"] and isinstance(message, Utterance) and outcome.dead_letter is None:
+            live["text_bytes"] += text_bytes
+            live["sentences"] += 1
         live["processed"] += 1
 
     # acknowledgements go in offset order per partition: a chunk in flight holds back every later message of its
@@ -254,7 +261,7 @@ async def run_trial(spec: dict[str, Any]) -> dict[str, Any]:
     times = [e[0] for e in events]
     await _warm_up(pool, bool(spec["legacy"]), manager, texts[0].sentences[:150])
     for i in range(n):  # the worker builds a stream's pipeline once, on its first message: not in the window
-        processor._pipeline_for(f"s{i}", parse_value(utterance_value("warm-up")), saved[f"s{i}"])
+        processor._pipeline_for(f"s{i}", parse_value(utterance_value("warm-up")), saved[f"s{i}"], i % PARTITIONS)
     margin = 0.5 + 2e-5 * len(events)  # time to encode the messages below
     t0 = time.perf_counter() + margin
     late = time.time() + margin - wall0  # building took that long: the buffered sentences arrived that much later
@@ -554,6 +561,8 @@ def _payload(results: dict[str, Any], args, bound: float, chunk: int) -> dict[st
         "wall_over_critical_path": at("http new", "wall_over_critical_path"),
         "changelog_bytes_per_sentence": at("local new", "changelog_bytes_per_sentence"),
         "changelog_bytes_per_transcript_byte": at("local new", "changelog_bytes_per_transcript_byte"),
+        "changelog_bytes_per_sentence_old": at("local old", "changelog_bytes_per_sentence"),
+        "changelog_bytes_per_transcript_byte_old": at("local old", "changelog_bytes_per_transcript_byte"),
         "configs": results,
     }
     for old, new in (("local old", "local new"), ("http old", "http new")):
