@@ -112,6 +112,14 @@ class RLCaller:
         async with self._sem:
             self._new_chunk(ctx)
             choice = self.manager.choose(role.name, ctx)
+            # Extra models run for learning are always judged (else they are paid for nothing). A single model
+            # picked by exploration is judged at its pair's rate when the audit settles: the pair's verdicts so far
+            # say how much more the learner needs to see of it. An exploring pick left unjudged would teach
+            # nothing and risk a worse answer, so the call exploits instead.
+            exploring = bool(choice.explore) or (choice.reason != "exploit" and self.audit.mode != "settling")
+            audited = self.board is not None and self.audit.should_audit(role.name, choice.model, exploring)
+            if self.board is not None and not audited and not choice.explore and choice.reason != "exploit":
+                choice = Choice(self.manager.best(role.name, ctx))
             answers = await self._run(role, inp, choice)
             records = [a.record for a in answers]
             self.usage.role_calls += 1
@@ -120,12 +128,8 @@ class RLCaller:
             self.usage.exploration_cost_usd += extra_cost
             if extra:
                 self.observer.on_learning_cost(role.name, "exploration", extra, extra_cost)
-            # Extra models run for learning are always judged (else they are paid for nothing). A single model
-            # picked by exploration is judged at its pair's rate when the audit settles: the pair's verdicts so far
-            # say how much more the learner needs to see of it.
-            exploring = bool(choice.explore) or (choice.reason != "exploit" and self.audit.mode != "settling")
             verdicts: dict[str, Verdict] = {}
-            if self.board is not None and self.audit.should_audit(role.name, choice.model, exploring):
+            if audited:
                 verdicts = await self._judge(role, inp, answers)
                 for v in verdicts.values():
                     records.extend(v.records)

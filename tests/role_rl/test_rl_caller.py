@@ -172,3 +172,21 @@ async def test_a_failing_model_is_learned_as_wrong_and_the_answer_still_comes():
     rewards = {e[2]: e[3] for e in obs.events if e[0] == "reward"}
     assert rewards["cheap"] < rewards["good"]
     assert not [e for e in obs.events if e[0] == "verdict" and e[2] == "cheap"]  # no board verdict on a failure
+
+
+async def test_under_the_settling_audit_an_unjudged_exploring_pick_gives_way_to_the_assignment():
+    from role_rl.managers.base import Choice
+
+    caller, gw, obs = setup(audit="settling")
+    await run_calls(caller, 30)  # both pairs seen often: the audit judges each at its floor
+    assert caller.assignment()["topic_finder"] == "good"
+    caller.audit.min_rate = 0.0
+    for key in caller.audit.seen:
+        caller.audit.seen[key] = 10_000
+    caller.manager.choose = lambda role, ctx: Choice("cheap", (), "explore")  # a manager that wants to explore
+    before = len(gw.calls)
+    results = await run_calls(caller, 5, start=30)
+    # unjudged, the exploration would teach nothing and risk a wrong answer: the assigned model answers
+    assert [m for _r, m, _p in gw.calls[before:]] == ["good"] * 5
+    assert all(r.value == TRUTH for r in results)
+    assert caller.usage.board_calls == sum(1 for r, _m, _p in gw.calls if r == "judge")
