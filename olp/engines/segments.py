@@ -37,9 +37,11 @@ CONTINUE_UNCUED = True
 
 _ZH_CALL = re.compile(r"([0-9一二三四五六七八九十两]{1,3})\s*号(?:链接|宝贝|商品)?")
 _ZH_INTRO = ("下一款", "接下来", "给大家介绍", "给大家带来", "给大家看", "来看一下", "上新", "最后一款", "换下一", "下一个")
-#: Phrases that put a product up only when a product is named with them ("给大家上一个裙子", "来款经典的羽绒服").
+#: Phrases that put a product up only when a product is named with them ("给大家上一个裙子", "来款经典的羽绒服",
+#: "把那个帽子给我拿一个": the host asks for the next product to show).
 _ZH_PUT_UP = re.compile(
-    r"给(?:你们|大家|他们|她们)(?:都|直接|先|赶紧)?(?:上|开|来|配)|来一?款|上同款|今天有一[个款条件双套只]|再来一个|直接来一个"
+    r"给(?:你们|大家|他们|她们)(?:都|直接|先|赶紧)?(?:上|开|来|配)|来一?款|上同款|今天有一[个款条件双套只]|再来一个|直接来一个|"
+    r"(?:给|帮)我拿|拿过来"
 )
 _EN_LINK = re.compile(r"\blink (?:number )?([a-z0-9]+(?: [a-z]+)?)")
 #: Phrases a host moves on to the next product with, whatever it is called ("okay, so next one").

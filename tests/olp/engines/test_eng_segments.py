@@ -126,6 +126,8 @@ def test_a_host_putting_up_the_next_product_starts_its_stretch():
     assert [(a, b) for a, b, _ in _names(zh, True)] == [(0, 2), (3, 5)]
     zh[3] = "好，那我把围巾也给你们上了"
     assert [(a, b) for a, b, _ in _names(zh, True)] == [(0, 2), (3, 5)]
+    zh[3] = "然后把那个围巾给我拿一条过来"
+    assert [(a, b) for a, b, _ in _names(zh, True)] == [(0, 2), (3, 5)]
     en = ["number three is a cedar candle", "it burns for forty hours", "okay come with me to number seven",
           "seven smells like fresh linen", "it is so soft"]
     assert [(a, b) for a, b, _ in _names(en, False)] == [(0, 1), (2, 4)]
