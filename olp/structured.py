@@ -80,6 +80,97 @@ def answer_outcome(text: str, response_format: dict[str, Any] | None) -> str:
     schema = ((response_format or {}).get("json_schema") or {}).get("schema")
     if schema is None:
         return VALID
+    return VALID if is_valid(schema, value) else REPAIRED
+
+
+def is_valid(schema: dict[str, Any], value: Any) -> bool:
+    """Whether ``value`` matches ``schema`` (JSON Schema 2020-12), as ``jsonschema`` decides.
+
+    The roles' schemas use a few keywords (``olp.roles.base``): those are checked here directly, an enum of ids
+    as a set lookup. jsonschema builds a validator per schema and checks an enum by comparing with each member
+    in turn; the role schemas change with every chunk (their ids), and that cost about 7% of a worker's CPU
+    (issue 13). Any other keyword, or a value whose comparison is subtle (booleans against numbers), goes to
+    jsonschema.
+    """
+    fast = _check(schema, value, {})
+    if fast is not None:
+        return fast
     import jsonschema  # lazily: importing olp stays light
 
-    return VALID if jsonschema.Draft202012Validator(schema).is_valid(value) else REPAIRED
+    return jsonschema.Draft202012Validator(schema).is_valid(value)
+
+
+_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties", "enum", "items", "maxItems",
+                       "minItems", "uniqueItems", "minLength", "maxLength"})
+_TYPES: dict[str, Any] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+}
+
+
+def _check(schema: Any, value: Any, enums: dict[int, frozenset | None]) -> bool | None:
+    """``value`` against ``schema`` for the roles' keywords; None when jsonschema must decide. ``enums`` holds
+    each enum's members as a set, made once per call (an aspect's every id is checked against the same enum)."""
+    if schema is True or schema == {}:
+        return True
+    if not isinstance(schema, dict) or not _KEYWORDS.issuperset(schema):
+        return None
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        if "enum" in schema or "uniqueItems" in schema:
+            return None  # jsonschema's equality keeps True apart from 1; leave such answers to it
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = [kind] if isinstance(kind, str) else kind
+        if any(k not in _TYPES for k in kinds):
+            return None
+        if not any(_TYPES[k](value) for k in kinds):
+            return False
+    if "enum" in schema:
+        members = schema["enum"]
+        if id(members) not in enums:
+            simple = all(m is None or (isinstance(m, (int, str)) and not isinstance(m, bool)) for m in members)
+            enums[id(members)] = frozenset(members) if simple else None
+        allowed = enums[id(members)]
+        if allowed is None:
+            return None
+        try:
+            if value not in allowed:
+                return False
+        except TypeError:  # unhashable (a list or an object): no member of an enum of ids and names
+            return False
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0) or len(value) > schema.get("maxLength", len(value)):
+            return False
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0) or len(value) > schema.get("maxItems", len(value)):
+            return False
+        if schema.get("uniqueItems"):
+            if not all(isinstance(v, (int, str)) and not isinstance(v, bool) for v in value):
+                return None
+            if len(set(value)) != len(value):
+                return False
+        if "items" in schema:
+            for item in value:
+                ok = _check(schema["items"], item, enums)
+                if ok is not True:
+                    return ok
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        if any(key not in value for key in schema.get("required", ())):
+            return False
+        extra = schema.get("additionalProperties", True)
+        if extra is not True and any(key not in props for key in value):
+            if extra is False:
+                return False
+            return None
+        for key, item in value.items():
+            if key in props:
+                ok = _check(props[key], item, enums)
+                if ok is not True:
+                    return ok
+    return True

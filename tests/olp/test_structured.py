@@ -123,3 +123,49 @@ def test_olp_pool_shows_how_each_models_answers_fared(tmp_path, capsys):
     rows = {r["model"]: r for r in json.loads(capsys.readouterr().out)["models"]}
     assert rows["local-quality"]["answers"] == {"valid": 2, "repaired": 1, "unparsable": 1}
     assert rows["local-fast"]["answers"] == {}
+
+
+def _role_schemas():
+    from olp.roles.chunk_splitter import ChunkSplitter, SplitterInput
+    from olp.roles.content_organizer import ContentOrganizer, OrganizerInput
+    from olp.roles.format_checker import FormatChecker, FormatInput
+    from olp.roles.relationship_checker import CheckerInput, RelationshipChecker, TopicRef
+
+    ref = TopicRef("wig", (0, 2), tuple(SENTS))
+    return [
+        TopicFinder().schema(FinderInput(SENTS), EN),
+        TopicLocator().schema(LocatorInput("wig", SENTS), EN),
+        TopicLocator().schema(LocatorInput("wig", []), EN),
+        RelationshipChecker().schema(CheckerInput(ref, ref), EN),
+        ContentOrganizer().schema(OrganizerInput("wig", SENTS), EN),
+        FormatChecker().schema(FormatInput("wig", {}, (0, 1, 2)), EN),
+        ChunkSplitter().schema(SplitterInput(SENTS, (("wig", 0, 2),), 2), EN),
+    ]
+
+
+def test_answers_are_judged_valid_exactly_as_jsonschema_judges_them():
+    import itertools
+
+    import jsonschema
+
+    from olp.structured import is_valid
+
+    aspects = [a.label for a in EN.aspects]
+    leaves = [0, 1, 2, 3, -1, 1.0, 2.5, True, False, None, "1", "wig", "", "x" * 130, [], {}, [0], [0, 0],
+              [0, 1.0], [1, True], [0, 1, 2, 3], ["wig"], ["wig"] * 25, {"a": 1}]
+    values = list(leaves)
+    for key in ("topics", "first", "last", "same", "name", "next_start", "topic", "aspects", "other"):
+        values += [{key: v} for v in leaves]
+    values += [{"first": a, "last": b} for a, b in itertools.product([0, 2, 5, None, 1.0, True], repeat=2)]
+    values += [{"same": s, "name": n} for s in (True, False, 1, None) for n in ("wig", 3, None, "x" * 121)]
+    full = {a: [] for a in aspects}
+    values += [{"aspects": {**full, aspects[0]: ids}} for ids in ([0, 1], [0, 0], [5], [True], [1.0, 2], "0")]
+    values += [{"aspects": {aspects[0]: [0]}}, {"aspects": {**full, "extra": []}}, full]
+    values += [{"topic": t, "aspects": {**full, aspects[1]: [2]}} for t in ("wig", "", 7, "x" * 121)]
+    checked = 0
+    for schema in _role_schemas():
+        validator = jsonschema.Draft202012Validator(schema)
+        for value in values:
+            assert is_valid(schema, value) == validator.is_valid(value), (schema, value)
+            checked += 1
+    assert checked > 1000
