@@ -5,7 +5,8 @@ The handler reads the role's payload from the messages, runs the engine named by
 pricing and Role-RL's cost term treat local engines like any other model.
 
 The gateway calls :func:`complete` instead: the same answer and the same token counts, without litellm's client,
-logging and cost path around an engine that runs in this very process (issue 13).
+logging and cost path around an engine that runs in this very process (issue 13). Both go through
+:func:`_answer_and_count`.
 """
 
 from __future__ import annotations
@@ -114,10 +115,9 @@ def _count_function():
     return _counter["count"]
 
 
-def _response(model_response, model: str, messages, text: str, size: int, started: float):
+def _response(model_response, model: str, text: str, prompt: int, completion: int, started: float):
     import litellm
 
-    prompt, completion = _count_with_litellm(messages, text, size)  # the same numbers as _count, the old way
     model_response.choices[0].message.content = text
     model_response.choices[0].finish_reason = "stop"
     model_response.model = f"{PROVIDER}/{_engine_name(model)}"
@@ -129,12 +129,10 @@ def _response(model_response, model: str, messages, text: str, size: int, starte
     return model_response
 
 
-async def complete(model: str, messages: list[dict[str, Any]], timeout: float) -> tuple[str, int, int]:
-    """The engine's answer to a role prompt and its (prompt, completion) token counts, as the handler gives them.
-
-    Large prompts (and Chinese ones before jieba is loaded) are answered in a worker thread, bounded by ``timeout``
-    seconds; the rest inline, as the handler does. Errors are the handler's (``litellm.BadRequestError``).
-    """
+async def _answer_and_count(model: str, messages: list[dict[str, Any]], timeout: float | None) -> tuple[str, int, int]:
+    """The engine's answer and its (prompt, completion) token counts. Large prompts (and Chinese ones before
+    jieba is loaded) are answered in a worker thread, bounded by ``timeout`` seconds (None: unbounded); the rest
+    inline."""
     size = _size(messages)
     if size > THREAD_THRESHOLD or _needs_jieba(messages):
         text = await asyncio.wait_for(asyncio.to_thread(answer, model, messages), timeout)
@@ -142,6 +140,13 @@ async def complete(model: str, messages: list[dict[str, Any]], timeout: float) -
         text = answer(model, messages)
     prompt, completion = _count(messages, text, size)
     return text, prompt, completion
+
+
+async def complete(model: str, messages: list[dict[str, Any]], timeout: float) -> tuple[str, int, int]:
+    """The engine's answer to a role prompt and its (prompt, completion) token counts, as the handler gives them,
+    within ``timeout`` seconds for a prompt answered in a thread. Errors are the handler's
+    (``litellm.BadRequestError``)."""
+    return await _answer_and_count(model, messages, timeout)
 
 
 def _make_handler():
@@ -153,16 +158,13 @@ def _make_handler():
         def completion(self, model, messages, *args, model_response=None, **kwargs):
             started = time.perf_counter()
             text = answer(model, messages)
-            return _response(model_response or _new_response(), model, messages, text, _size(messages), started)
+            prompt, completion = _count(messages, text, _size(messages))
+            return _response(model_response or _new_response(), model, text, prompt, completion, started)
 
         async def acompletion(self, model, messages, *args, model_response=None, **kwargs):
             started = time.perf_counter()
-            size = _size(messages)
-            if size > THREAD_THRESHOLD or _needs_jieba(messages):
-                text = await asyncio.to_thread(answer, model, messages)
-            else:
-                text = answer(model, messages)
-            return _response(model_response or _new_response(), model, messages, text, size, started)
+            text, prompt, completion = await _answer_and_count(model, messages, None)
+            return _response(model_response or _new_response(), model, text, prompt, completion, started)
 
     return OlpLocalLLM()
 
