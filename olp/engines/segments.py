@@ -52,8 +52,12 @@ EN_TRANSITIONS = (
     "next collection", "next outfit", "our first one", "the first one", "new arrival", "new arrivals",
     "final collection", "last but not least", "let me show you this", "let me show this",
 )
-#: "next" and a product noun: the next bag, the next wig.
-_EN_NEXT_HEAD = re.compile(r"\bnext (?:\w+ )?(?:" + "|".join(sorted(C.EN_PRODUCT_HEADS)) + r")\b")
+#: "next" and a product noun (the next bag), or "the next" and anything but a time (the next look).
+_EN_NEXT_HEAD = re.compile(
+    r"\bnext (?:\w+ )?(?:" + "|".join(sorted(C.EN_PRODUCT_HEADS)) + r")\b"
+    # "the next one", "our next look", "put on the next wig" (ASR: "the next week guide"), not "the next time"
+    r"|\b(?:the|our|your|my) next (?!time|week\b|weekend|day|month|year|hour|minute|second|live|stream|show|to\b)[a-z]+"
+)
 #: Phrases that introduce a product only when a product noun follows ("this is our tweed jacket", not "this is
 #: our number one best seller").
 EN_INTRODUCTIONS = ("this is our", "this one is our", "here is our", "here's our")
