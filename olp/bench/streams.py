@@ -29,7 +29,8 @@ fixed latency (``olp.bench.httppool``, another process, pinned to the other core
 ``http-fast`` (Role-RL: ``http-fast`` and ``http-quality``, judged by ``http-quality``; both answer with the
 fast engine and differ in price). The ``new`` path is the current worker; ``old`` is the worker before issue 13:
 ``Gateway(legacy=True)`` (everything through litellm) and the stream's whole state written after every sentence
-in faust's JSON codec (``StreamProcessor(every_message=True)``).
+in faust's JSON codec (``StreamProcessor(every_message=True)``), with Python's default garbage collector (the
+worker now runs ``olp.stream.app.tune_gc``).
 
 On a shared machine the pinned core also runs other processes; the worker raises its priority for the trial
 (``--nice``, see ``_take_core``) and every trial reports the share of the core it got (``cpu_share``).
@@ -62,7 +63,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ttd-bound", type=float, help="time-to-document p95 bound in seconds (default chunk fill + 10)")
     p.add_argument("--streams", help="comma-separated N to try instead of searching (e.g. 100,1000)")
     p.add_argument("--max-in-flight", type=int, default=0,
-                   help="the dispatcher's in-flight limit (default: 15 s of arrivals, at least the worker's 1000)")
+                   help="a fixed in-flight limit for the dispatcher (default: the worker's, which grows with the "
+                        "streams: 30 per stream, at least 1000)")
     p.add_argument("--nice", type=int, default=-10,
                    help="niceness of the worker process (default -10 where permitted: on a shared machine the pinned "
                         "core is otherwise shared with other processes)")
@@ -250,9 +252,13 @@ async def run_trial(spec: dict[str, Any]) -> dict[str, Any]:
         live["processed"] += 1
 
     # acknowledgements go in offset order per partition: a chunk in flight holds back every later message of its
-    # partition, so the worker needs about (arrival rate x chunk wall time) in flight; 15 s of arrivals covers it
-    limit = int(spec.get("max_in_flight") or max(1000, int(15 * n * rate)))
-    dispatcher = OrderedDispatcher(work, lambda item: None, limit=limit)
+    # partition, so the worker needs about (arrival rate x chunk wall time) in flight: its limit grows with the
+    # streams (WorkerSettings.in_flight_per_stream); --max-in-flight N sets a fixed limit instead
+    from olp.stream.settings import WorkerSettings
+
+    fixed = int(spec.get("max_in_flight") or 0)
+    dispatcher = OrderedDispatcher(work, lambda item: None, limit=fixed or WorkerSettings.max_in_flight,
+                                   per_key=0 if fixed else WorkerSettings.in_flight_per_stream)
     offsets = [0] * PARTITIONS
 
     lead = float(spec.get("lead_s", 0.0))  # arrivals before the window: chunks in flight reach their steady state
@@ -308,6 +314,7 @@ async def run_trial(spec: dict[str, Any]) -> dict[str, Any]:
     sampler.cancel()
     wall = time.perf_counter() - t0
     arrived = bisect.bisect_right(times, lead + duration) - bisect.bisect_right(times, lead)
+    limit = dispatcher.capacity
     return _summary(spec, n, rate, wall - lead, cpu, arrived, live, calls, ttd, samples, chunks, limit, late)
 
 
@@ -415,6 +422,10 @@ def _child(spec_json: str) -> int:
         os.sched_setaffinity(0, {int(spec["core"])})
     if spec.get("nice"):
         _take_core(int(spec["nice"]))
+    if not spec.get("legacy"):
+        from olp.stream.app import tune_gc
+
+        tune_gc()  # as olp worker does (create_app); the old worker ran with Python's default collector
 
     def trial(n: int) -> dict[str, Any]:
         r = asyncio.run(run_trial({**spec, "streams": n}))

@@ -199,7 +199,8 @@ def create_app(
         # restarted worker replay it.
         asyncio.ensure_future(app.crash(exc))
 
-    dispatcher = OrderedDispatcher(work, ack, limit=settings.max_in_flight, on_error=on_error)
+    dispatcher = OrderedDispatcher(work, ack, limit=settings.max_in_flight, on_error=on_error,
+                                   per_key=settings.in_flight_per_stream)
 
     generations: dict[Any, int] = {}  # partition -> consumer generation of the last message taken from it
     following: dict[Any, int] = {}  # partition -> offset after the last message taken from it

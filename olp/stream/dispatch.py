@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -33,8 +34,14 @@ class OrderedDispatcher:
         work: processes one item; its exceptions go to ``on_error`` and the item is not acknowledged.
         ack: called once per item, in submission order within its partition, after the item and all earlier
             items of that partition are done.
-        limit: at most this many items submitted and not yet acknowledged (``submit`` waits beyond it).
+        limit: at most this many items submitted and not yet acknowledged (``submit`` waits beyond it), or
+            ``per_key`` times the keys seen in the last ``window_s`` seconds when that is more.
         on_error: told when ``work`` raised (the worker should stop: at-least-once forbids skipping the item).
+        per_key: items in flight allowed per live key. Acknowledgements go in order per partition, so an item
+            waiting for its model calls holds back every later item of its partition: the worker needs about
+            arrival rate x that wait in flight, which grows with the number of streams (issue 13).
+        window_s: a key counts as live this long after its last item.
+        clock: monotonic seconds (injected for tests).
     """
 
     def __init__(
@@ -43,9 +50,16 @@ class OrderedDispatcher:
         ack: Callable[[Any], None],
         limit: int = 1000,
         on_error: Callable[[BaseException], None] | None = None,
+        per_key: int = 0,
+        window_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.work, self.ack, self.on_error = work, ack, on_error
         self._slots = asyncio.Semaphore(limit)
+        self.limit, self.per_key, self.window_s, self.clock = limit, per_key, window_s, clock
+        self.capacity = limit  # grows with the live keys, never shrinks (permits in flight cannot be taken back)
+        self._seen: dict[Hashable, float] = {}  # key -> when its last item came
+        self._pruned = clock()
         self._queues: dict[Hashable, deque[_Entry]] = {}
         self._tasks: dict[Hashable, asyncio.Task] = {}
         self._pending: dict[Hashable, deque[_Entry]] = {}  # per partition, in submission order
@@ -59,12 +73,26 @@ class OrderedDispatcher:
         """Queue ``item`` behind the earlier items of ``key``; waits while ``limit`` items are in flight."""
         if self.failed is not None:
             raise RuntimeError("an earlier message failed; the worker must restart") from self.failed
+        if self.per_key:
+            self._grow(key)
         await self._slots.acquire()
         entry = _Entry(item)
         self._pending.setdefault(partition, deque()).append(entry)
         self._queues.setdefault(key, deque()).append(entry)
         if key not in self._tasks:
             self._tasks[key] = asyncio.create_task(self._drain(key, partition), name=f"olp-stream-{key!r}")
+
+    def _grow(self, key: Hashable) -> None:
+        now = self.clock()
+        self._seen[key] = now
+        if now - self._pruned > self.window_s:
+            self._seen = {k: t for k, t in self._seen.items() if now - t <= self.window_s}
+            self._pruned = now
+        want = self.per_key * len(self._seen)
+        if want > self.capacity:
+            for _ in range(want - self.capacity):
+                self._slots.release()
+            self.capacity = want
 
     async def join(self) -> None:
         """Wait until every submitted item is processed (tests, shutdown)."""

@@ -82,7 +82,11 @@ class WorkerSettings:
         manager: Role-RL manager name (None: the pool's fixed assignment).
         audit: when the shared learner's board judges (``role_rl.audit`` modes); ``settling`` by default: the
             rate of a (role, model) pair falls with the verdicts the deployment has seen on it.
-        max_in_flight: messages taken from Kafka but not yet processed, over all streams (back-pressure).
+        max_in_flight: messages taken from Kafka but not yet acknowledged, over all streams (back-pressure), or
+            ``in_flight_per_stream`` times the live streams when that is more.
+        in_flight_per_stream: messages in flight allowed per live stream: a chunk waiting for its model calls
+            holds back every later message of its partition, so the worker needs about arrival rate x chunk wall
+            time in flight (default: 15 s of a stream talking at 2 sentences/s).
         session_timeout_s: how long the group waits for a silent worker before moving its partitions.
         datadir: where faust keeps its local files (None: a temporary directory).
     """
@@ -98,6 +102,7 @@ class WorkerSettings:
     manager: str | None = None
     audit: str = "settling"
     max_in_flight: int = 1000
+    in_flight_per_stream: int = 30
     session_timeout_s: float = 10.0
     datadir: str | None = None
 

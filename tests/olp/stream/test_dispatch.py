@@ -81,3 +81,29 @@ async def test_a_failure_stops_acknowledgements_and_later_submits():
     assert acked == [] and isinstance(errors[0], ConnectionError)
     with pytest.raises(RuntimeError, match="the worker must restart"):
         await d.submit("c", 0, "later")
+
+
+async def test_the_in_flight_limit_grows_with_the_streams_and_forgets_quiet_ones():
+    gate, now = asyncio.Event(), [0.0]
+
+    async def work(item):
+        await gate.wait()  # every item waits, as chunks wait for their model calls
+
+    d = OrderedDispatcher(work, lambda item: None, limit=4, per_key=3, window_s=10.0, clock=lambda: now[0])
+    for i in range(4):  # two streams: 4 in flight allowed (3 each would be 6)
+        await d.submit(f"s{i % 2}", 0, i)
+    for i in range(4, 6):
+        await d.submit(f"s{i % 2}", 0, i)
+    assert d.in_flight == 6
+    late = asyncio.create_task(d.submit("s0", 0, 6))  # a 7th from the same two streams must wait
+    await asyncio.sleep(0.01)
+    assert not late.done()
+    await d.submit("s2", 0, 7)  # a third stream comes: 9 allowed
+    await asyncio.sleep(0.01)
+    assert late.done() and d.in_flight == 8
+    now[0] = 100.0  # the streams went quiet: a newcomer counts alone, and the limit does not grow
+    await d.submit("s3", 0, 8)
+    assert d.in_flight == 9 and d.capacity == 9
+    gate.set()
+    await d.join()
+    assert d.in_flight == 0
