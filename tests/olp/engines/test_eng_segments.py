@@ -132,8 +132,3 @@ def test_a_host_putting_up_the_next_product_starts_its_stretch():
           "seven smells like fresh linen", "it is so soft"]
     assert [(a, b) for a, b, _ in _names(en, False)] == [(0, 1), (2, 4)]
 
-
-def test_the_next_anything_but_a_time_moves_on():
-    en = ["this cedar candle is twelve dollars", "the candle burns for forty hours", "alright let's put on the next beauty",
-          "this linen dress is thirty dollars", "the dress is so soft", "see you next time for the next show"]
-    assert [(a, b) for a, b, _ in _names(en, False)] == [(0, 1), (2, 5)]
