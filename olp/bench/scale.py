@@ -24,6 +24,11 @@ The Role-RL caller is ``role_rl.caller.RLCaller`` with ``role_rl.board.Board`` (
 ``auto`` when importable). ``--rl-caller sim-board`` is a stand-in kept here (``SimBoardCaller``): the same steps
 with the paper's textual judge prompt, for when ``role_rl.caller`` is unavailable.
 Configurations run in ``--workers`` processes.
+
+``--stream-counts 1,10,100`` reports instead what learning costs per stream when streams share one learner
+(issue 10): Role-RL at each stream count, with each ``--learner-workers`` count of workers holding their own
+replica of the learner (``olp.stream.learner.Replica``) fed by one ordered feedback log (``FeedbackLog``: the
+olp-feedback topic in one process), against all-claude and the best fixed model per role on the same streams.
 """
 
 from __future__ import annotations
