@@ -15,16 +15,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-#: name -> (MIN_GAP, MIN_DRIFT (English, Chinese), CONTINUE_UNCUED); the first is the engines' default. Each
-#: language is cross-validated on its own, so for drift the rows "drift 10" and "drift 20" are the choices.
-SETTINGS: dict[str, tuple[int, tuple[int, int], bool]] = {
-    "default (gap 2, drift 20 en / 10 zh, continue)": (2, (20, 10), True),
-    "gap 4": (4, (20, 10), True),
-    "gap 8": (8, (20, 10), True),
-    "drift 10": (2, (10, 10), True),
-    "drift 20": (2, (20, 20), True),
-    "no continue": (2, (20, 10), False),
-    "gap 8, no continue": (8, (20, 10), False),
+#: name -> (MIN_GAP, MIN_DRIFT (English, Chinese), CONTINUE_UNCUED (English, Chinese)); the first is the engines'
+#: default. Each language is cross-validated on its own, so "drift 10"/"drift 20" and "continue"/"no continue"
+#: are the choices for both languages.
+SETTINGS: dict[str, tuple[int, tuple[int, int], tuple[bool, bool]]] = {
+    "default (gap 2; en: drift 20, no continue; zh: drift 10, continue)": (2, (20, 10), (False, True)),
+    "gap 4": (4, (20, 10), (False, True)),
+    "gap 8": (8, (20, 10), (False, True)),
+    "drift 10": (2, (10, 10), (False, True)),
+    "drift 20": (2, (20, 20), (False, True)),
+    "continue": (2, (20, 10), (True, True)),
+    "no continue": (2, (20, 10), (False, False)),
 }
 FOLDS = 5
 METRICS = ("recall", "detected", "precision", "price_named")
@@ -38,12 +39,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
 
 
-def apply(setting: tuple[int, tuple[int, int], bool]) -> None:
+def apply(setting: tuple[int, tuple[int, int], tuple[bool, bool]]) -> None:
     """Set the segmentation settings in this process (and forget segmentations made under others)."""
     from olp.engines import engine, segments
 
-    gap, (drift_en, drift_zh), cont = setting
-    drift = {False: drift_en, True: drift_zh}
+    gap, (drift_en, drift_zh), (cont_en, cont_zh) = setting
+    drift, cont = {False: drift_en, True: drift_zh}, {False: cont_en, True: cont_zh}
     if (segments.MIN_GAP, segments.MIN_DRIFT, segments.CONTINUE_UNCUED) == (gap, drift, cont):
         return  # the same setting as the last job: its caches stay warm
     segments.MIN_GAP, segments.MIN_DRIFT, segments.CONTINUE_UNCUED = gap, drift, cont

@@ -187,7 +187,7 @@ class LocalEngine:
                 return False  # b calls up a product of its own
             if ka == kb or name_sim >= 0.6:
                 return True
-            if S.CONTINUE_UNCUED and tb:
+            if S.CONTINUE_UNCUED[ctx.zh] and tb:
                 return True  # b does not call up a product: the talk goes on about a's
             if _short_and_full(na, nb):
                 return True

@@ -33,8 +33,9 @@ MIN_GAP = 2
 #: Without a cue, the talk must stay on the new product at least this long before it counts as a new stretch
 #: (by language: ``MIN_DRIFT[zh]``). The values are the ones ``olp bench olp-mini-cv`` chooses on every fold.
 MIN_DRIFT: dict[bool, int] = {False: 20, True: 10}
-#: A stretch that does not open with a cue continues the topic before it (the relationship checker's rule).
-CONTINUE_UNCUED = True
+#: A stretch that does not open with a cue continues the topic before it (the relationship checker's rule; by
+#: language: ``CONTINUE_UNCUED[zh]``, as ``olp bench olp-mini-cv`` chooses on every fold).
+CONTINUE_UNCUED: dict[bool, bool] = {False: False, True: True}
 
 _ZH_CALL = re.compile(r"([0-9一二三四五六七八九十两]{1,3})\s*号(?:链接|宝贝|商品)?")
 _ZH_INTRO = ("下一款", "接下来", "给大家介绍", "给大家带来", "给大家看", "来看一下", "上新", "最后一款", "换下一", "下一个")
