@@ -223,6 +223,8 @@ class Analysis:
     mentions: list[Mention] = field(default_factory=list)
     prices: list[list[T.Price]] = field(default_factory=list)  # each sentence's prices
     zh: bool = False  # the chunk is Chinese
+    #: sentences that name the category, and how ("red wig"): talk about a product of the show
+    category_at: dict[int, str] = field(default_factory=dict)
 
 
 def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Mention]] | None = None) -> Analysis:
@@ -246,7 +248,7 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
 
     numbered = [m for m in mentions if m.key.startswith("#")]
     near = {i for m in numbered for i in range(m.idx - 2, m.idx + 3)}
-    category = ""
+    category, category_at = "", {}
     if numbered and not zh:
         # the head noun said around the numbers ("this wig is number 13") names them all
         heads = Counter()
@@ -257,6 +259,7 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
         if heads:
             category = max(heads, key=lambda h: (heads[h], -_first(mentions, h)))
         # the category noun ("wig") names the numbered products; it is not a product of its own
+        category_at = {m.idx: m.label for m in mentions if m.key == category and category}
         mentions = [m for m in mentions if m.key != category]
 
     introduced = _introduced(texts, mentions, category, near) if not zh else {}
@@ -278,7 +281,7 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
     _link_prices(texts, zh, quality, mentions, labels, products, on_sale, found)
     for key, p in products.items():
         p.span = _span(labels, key, p, quality)
-    return Analysis(products, labels, category, presented, mentions, found, zh)
+    return Analysis(products, labels, category, presented, mentions, found, zh, category_at)
 
 
 def _introduced(texts: list[str], mentions: list[Mention], category: str, near: set[int]) -> dict[str, str]:

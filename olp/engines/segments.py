@@ -228,6 +228,7 @@ def _drift_cuts(cuts, analysis: M.Analysis, n: int, known: frozenset[str]):
 
 def _evidence(a: int, b: int, analysis: M.Analysis, known: frozenset[str]) -> bool:
     named = any(a <= m.idx <= b and m.key in known for m in analysis.mentions)
+    named = named or any(a <= i <= b for i in analysis.category_at)  # "this red wig" in a show of numbered wigs
     return named or any(_has_price(analysis.prices[i]) for i in range(a, b + 1))
 
 
@@ -278,8 +279,9 @@ def _name(a: int, b: int, key: str | None, analysis: M.Analysis, zh: bool, known
         label = prod.label
     elif key and key.startswith("#"):
         label = f"{analysis.category} number {key[1:]}".strip() if not zh else f"{key[1:]}号链接"
-    if not label:
-        label = GENERIC[zh]
+    if not label:  # a product of the show named by its category only ("this long red wig")
+        said = Counter(lab for i, lab in analysis.category_at.items() if a <= i <= b)
+        label = max(said, key=lambda s: (said[s] * (1 + 0.2 * len(s.split())), s)) if said else GENERIC[zh]
     price = _price(a, b, analysis)
     return Segment(a, b, key or label, f"{label}: {price}" if price else label)
 

@@ -132,3 +132,13 @@ def test_a_host_putting_up_the_next_product_starts_its_stretch():
           "seven smells like fresh linen", "it is so soft"]
     assert [(a, b) for a, b, _ in _names(en, False)] == [(0, 1), (2, 4)]
 
+
+
+def test_a_product_named_only_by_the_shows_category_is_a_stretch_of_its_own():
+    # a show of numbered lamps opens with one it never numbers
+    en = ["okay look at this brass desk lamp", "the brass desk lamp has a warm light", "isn't she gorgeous",
+          "thank you all for joining", "now let's go to number twelve", "number twelve has a linen shade",
+          "number twelve is forty dollars"]
+    segs = _names(en, False)
+    assert [(a, b) for a, b, _ in segs] == [(0, 3), (4, 6)], segs
+    assert "desk lamp" in segs[0][2] and segs[1][2] == "lamp number 12: $40"
