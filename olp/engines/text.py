@@ -284,8 +284,12 @@ def en_prices(text: str) -> list[Price]:
     """Prices in an English sentence: "$89", "eighty three bucks", "one hundred eleven dollars", "$ five"."""
     words = en_words(text)
     out: list[Price] = []
-    for num in _spoken_cents(words, en_numbers(words)):
-        if not 0 < num.value <= 100000:
+    nums = _spoken_cents(words, en_numbers(words))
+    # "seven to eight hundred dollars", "five or six bucks": a range is a guess, not a price
+    ranged = {k for a, b in zip(nums, nums[1:]) if words[a.end : b.start] in (["to"], ["or"], ["dollars", "to"])
+              for k in (a.start, b.start)}
+    for num in nums:
+        if not 0 < num.value <= 100000 or num.start in ranged:
             continue
         before = words[num.start - 1] if num.start else ""
         after = words[num.end] if num.end < len(words) else ""
@@ -297,7 +301,8 @@ def en_prices(text: str) -> list[Price]:
             discount = (
                 after2 in {"off", "discount"}
                 or lead in {"save", "saving", "extra", "another", "those"}
-                or bool(re.search(r"\b(used to pay|used to spend|paid|pay them|be paying|i.m paying)\b", context))  # not this product
+                or bool(re.search(r"\b(used to pay|used to spend|paid|pay them|be paying|i.m paying|have to pay|"
+                                  r"would pay|would cost|would spend)\b", context))  # not this product's price
             )
             regular, deal = _cued(words[max(0, num.start - 6) : num.start], EN_REGULAR_BEFORE, EN_DEAL_BEFORE)
             surface = _EN_OTHER_CURRENCY[after](num.value) if after in _EN_OTHER_CURRENCY else _fmt_usd(num.value)

@@ -85,3 +85,10 @@ def test_guesses_sizes_and_heights_are_not_prices():
 def test_shipping_and_bounds_are_not_the_products_price():
     said = T.zh_prices("一条要几千块钱，只要花十块钱的运费，从来没有下过两百块，今天到手一百五十九")
     assert [(p.value, p.regular) for p in said] == [(200, True), (159, False)]
+
+
+def test_ranges_and_what_you_would_pay_elsewhere_are_not_prices():
+    assert T.en_prices("a salon cut costs you five to six hundred dollars") == []
+    assert T.en_prices("it is three or four bucks at most") == []
+    said = T.en_prices("you would pay ninety dollars at a store, here it is forty two dollars")
+    assert [p.value for p in said if not p.discount] == [42]
