@@ -7,15 +7,15 @@ offset order over 4 partitions, in-flight limit), ``StreamProcessor.handle`` app
 documents are encoded for the documents topic and the stream's snapshots for its changelog
 (``olp.stream.processor.encode_state``, whose bytes are counted). Not measured: Kafka's client and broker.
 
-N streams each send ``--rate`` sentences per second (synthetic live commerce, English), spread evenly in time.
-Each stream starts from a warmed-up state (a template stream run through one to three chunks, at one of 64
-positions in its chunk cycle), so the window sees the steady state and not everyone's first chunk at once. A
-trial measures ``--duration`` seconds after a lead-in (2 s; HTTP: plus 6 model latencies, with Role-RL 12) and
-samples the backlog (sentences arrived and not yet processed) every 0.2 s. The worker *keeps up* with N when the
+N streams each send ``--rate`` sentences per second (synthetic live commerce, English), spread evenly in time. Each
+stream starts from a warmed-up state (a template stream run through one to three chunks, at one of 64 positions in
+its chunk cycle), so the window sees the steady state and not everyone's first chunk at once. A trial measures
+``--duration`` seconds (Role-RL: twice that) after a lead-in (2 s; HTTP: plus 6 model latencies, with Role-RL 12)
+and samples the backlog (sentences arrived and not yet processed) every 0.2 s. The worker *keeps up* with N when the
 backlog does not grow: its mean over the last third of the window exceeds its mean over the middle third by less
 than 5% of the sentences that arrived meanwhile (chunks come in bursts, and with slow models each stream holds the
-sentences that arrive while its chunk is in flight: that backlog is steady, not growing), and the
-time-to-document p95 stays under ``--ttd-bound`` (default: the time a chunk takes to fill at the rate, plus 10 s).
+sentences that arrive while its chunk is in flight: that backlog is steady, not growing), and the time-to-document
+p95 stays under ``--ttd-bound`` (default: the time a chunk takes to fill at the rate, plus 10 s).
 
 Per configuration (pool × gateway path × Role-RL) the trials run in one child process (``search``): a
 calibration trial measures CPU per sentence, the next runs at the capacity that implies, then up by 15% while
@@ -58,7 +58,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rl", default="new", help="gateway paths also measured with Role-RL (bandit); '' for none")
     p.add_argument("--rate", type=float, default=2.0, help="sentences per second per stream (default 2)")
     p.add_argument("--duration", type=float, default=8.0,
-                   help="measured seconds per trial (default 8), after a lead-in of 2 s (http: plus 6 latencies)")
+                   help="measured seconds per trial (default 8; Role-RL twice that), after a lead-in of 2 s (http: "
+                        "plus 6 latencies, Role-RL 12)")
     p.add_argument("--latency", type=float, default=0.5, help="seconds per answer of the HTTP models (default 0.5)")
     p.add_argument("--ttd-bound", type=float, help="time-to-document p95 bound in seconds (default chunk fill + 10)")
     p.add_argument("--streams", help="comma-separated N to try instead of searching (e.g. 100,1000)")
@@ -540,7 +541,9 @@ def run(args: argparse.Namespace) -> int:
                             "url": server.url_for(args.latency), "rate": args.rate, "ttd_bound": bound,
                             "templates": path, "core": _core(), "max_in_flight": args.max_in_flight, "nice": args.nice,
                             "overload": gw == "new" and not manager, "steps": 1 if manager else 4 if gw == "new" else 3,
-                            "first": 150 if kind == "local" else 100, "duration": args.duration,
+                            "first": 150 if kind == "local" else 100,
+                            # Role-RL: fewer streams, longer chains of calls (judges): burstier backlog, longer window
+                            "duration": args.duration * (2 if manager and not args.quick else 1),
                             # long enough for the chunks in flight to reach their steady state (Role-RL adds judges)
                             "lead_s": 2.0 + ((12 if manager else 6) * args.latency if kind == "http" else 0.0)}
                     if args.streams:
