@@ -127,12 +127,16 @@ def _verb_use(words: list[str], j: int) -> bool:
 
 def _strong_before(words: list[str], j: int) -> bool:
     before = " ".join(words[max(0, j - 3) : j])
-    return bool(_STRONG_BEFORE.search(before))
+    # "alright, number four ...": a sentence that opens with the number calls it
+    return bool(_STRONG_BEFORE.search(before)) or all(w in _OPENERS for w in words[:j])
+
+
+_OPENERS = frozenset("okay ok alright all right so and now next , . girls guys ladies".split())
 
 
 _STRONG_BEFORE = re.compile(
     r"(this one is|this is|go to|move on to|get into|try on|throw on|going in with|next up is|jump to|jump it to|"
-    r"with me to|over to|on to)$"
+    r"with me to|over to|on to|put on|puts on|putting on)$"
 )
 
 

@@ -52,7 +52,8 @@ EN_TRANSITIONS = (
     "moving on", "move on to", "let's move on", "first up", "last product", "last item", "last look",
     "let's talk about", "let's look at", "introducing", "here we have", "let's go to", "let's get into",
     "next collection", "next outfit", "our first one", "the first one", "new arrival", "new arrivals",
-    "final collection", "last but not least", "let me show you this", "let me show this",
+    "final collection", "last but not least", "let me show you this", "let me show this", "next we have",
+    "next we've got", "next we got",
 )
 #: "next" and a product noun: the next bag, the next wig.
 _EN_NEXT_HEAD = re.compile(r"\bnext (?:\w+ )?(?:" + "|".join(sorted(C.EN_PRODUCT_HEADS)) + r")\b")

@@ -142,3 +142,11 @@ def test_a_product_named_only_by_the_shows_category_is_a_stretch_of_its_own():
     segs = _names(en, False)
     assert [(a, b) for a, b, _ in segs] == [(0, 3), (4, 6)], segs
     assert "desk lamp" in segs[0][2] and segs[1][2] == "lamp number 12: $40"
+
+
+@pytest.mark.parametrize("call", ["alright, number nine, this one is my favourite", "let's put on number nine for you",
+                                  "okay next we have number nine"])
+def test_ways_a_host_calls_the_next_number(call):
+    en = ["number three is our cedar candle", "the cedar candle burns for forty hours", "it smells so good",
+          call, "she has a linen shade", "number nine is thirty dollars"]
+    assert [(a, b) for a, b, _ in _names(en, False)] == [(0, 2), (3, 5)]
