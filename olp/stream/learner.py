@@ -108,6 +108,8 @@ class Replica:
                 self._tell(False)
                 return False
             feedback = parse_event(event)
+            if feedback.role not in self.manager.roles:
+                raise ValueError(f"role {feedback.role!r} is not one this manager plays")
             for o in feedback.outcomes:
                 self.manager.index(o.model)  # a model outside this pool: a worker with another pool file
         except (KeyError, TypeError, ValueError, ConfigError) as exc:
@@ -354,7 +356,10 @@ class SharedLearner:
                 log.warning("feedback at offset %d is not JSON; skipped", msg.offset)
                 self.replica.offset = max(self.replica.offset, msg.offset + 1)
                 continue
-            self.replica.apply(event, msg.offset)
+            try:
+                self.replica.apply(event, msg.offset)
+            except Exception:  # one bad event must not cost the rest of the batch (replicas would diverge)
+                log.exception("feedback at offset %d could not be applied; skipped", msg.offset)
 
     async def _read_loop(self, tp: Any) -> None:
         while True:

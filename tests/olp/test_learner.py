@@ -110,8 +110,9 @@ def test_an_unusable_event_is_skipped_and_the_log_goes_on():
     before = learned(r)
     assert not r.apply({"producer": "w", "seq": 0, "v": 1, "role": "topic_finder"}, 0)  # no outcomes
     assert not r.apply({**feedback_log(1)[0], "outcomes": [{"model": "not-in-pool", "reward": 1.0}]}, 1)
-    assert learned(r) | {"offset": 0} == before | {"offset": 0} and r.offset == 2
-    assert r.apply(feedback_log(1)[0], 2) and r.events == 1
+    assert not r.apply({**feedback_log(1)[0], "role": "fortune_teller"}, 2)
+    assert learned(r) | {"offset": 0} == before | {"offset": 0} and r.offset == 3
+    assert r.apply(feedback_log(1)[0], 3) and r.events == 1
 
 
 async def test_every_stream_of_a_worker_shares_one_learner_and_saves_none_of_it():
