@@ -218,6 +218,7 @@ def create_app(
         """The messages before ``msg`` that this worker should have been given and was not."""
         if generations.get(msg.tp) != msg.generation_id:  # first message of a new assignment
             generations[msg.tp] = msg.generation_id
+            processor.reassigned(msg.partition)
             mark = saved(watermark_key(msg.partition))
             start, why = (mark["offset"] + 1 if mark else 0), "starts at"
         else:

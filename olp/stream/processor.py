@@ -105,6 +105,8 @@ class _Live:
     #: messages applied since ``snapshot`` as (offset, message), oldest first: in no saved state
     journal: list[tuple[int, Message]] = field(default_factory=list)
     busy: bool = False  # a message is being applied (the pipeline may be half-changed)
+    #: a message of the stream was handled since its partition was last assigned (``reassigned``)
+    confirmed: bool = True
     touched: float = 0.0  # monotonic time of the last applied message
 
     @property
@@ -146,11 +148,14 @@ class StreamProcessor:
         """Apply the message at ``offset`` of ``partition`` to ``stream`` whose saved state is ``saved``."""
         live = self._live.get(stream)
         if max(_offset(saved), -1 if live is None else live.applied) >= offset:
+            if live is not None:
+                live.confirmed = True
             return Outcome(skipped=True)
         try:
             live = self._pipeline_for(stream, message, saved, partition)
         except Exception as exc:  # unknown profile, incompatible saved state: this message cannot be used
             return Outcome(dead_letter=f"cannot start stream {stream!r}: {_reason(exc)}")
+        live.confirmed = True
         ended = isinstance(message, EndOfStream)
         live.busy = True
         try:
@@ -186,24 +191,40 @@ class StreamProcessor:
         return min((live.journal[0][0] for live in self._live.values()
                     if live.partition == partition and live.journal), default=None)
 
+    def reassigned(self, partition: int) -> None:
+        """``partition`` was assigned (again): its pipelines in memory may be stale (another worker may have moved
+        their streams on meanwhile) until a message of the stream confirms them."""
+        for live in self._live.values():
+            if live.partition == partition:
+                live.confirmed = False
+
     def snapshot_quiet(
         self, partitions: set[int], idle_s: float, saved: Callable[[str], dict[str, Any] | None]
     ) -> list[tuple[str, int, dict[str, Any]]]:
         """Snapshots, buffer included, of the streams of ``partitions`` that took no message for ``idle_s``
         seconds with messages in no saved state, as ``(stream, partition, state)`` to write.
 
-        ``saved(stream)`` is the stream's saved state: one ahead of the pipeline means another worker moved the
-        stream on meanwhile, and the pipeline in memory is dropped instead of written over it.
+        ``saved(stream)`` is the stream's saved state. One ahead of the pipeline means another worker moved the
+        stream on meanwhile: the pipeline in memory is dropped, not written over it. One that includes the
+        pipeline's last message (another worker replayed the same messages and saved them) leaves nothing
+        unsaved. A pipeline not confirmed since its partition was assigned again (``reassigned``) is not written:
+        it may be stale.
         """
         now, out = time.monotonic(), []
         for stream, live in list(self._live.items()):
-            if live.partition not in partitions or not live.journal or live.busy or now - live.touched < idle_s:
+            if live.partition not in partitions or not live.journal or live.busy:
                 continue
-            if _offset(saved(stream)) > live.applied:
+            idle = now - live.touched >= idle_s
+            if live.confirmed and not idle:
+                continue
+            state = saved(stream)
+            if _offset(state) > live.applied:
                 self._live.pop(stream, None)
-                continue
-            out.append((stream, live.partition, self._snapshot(live, live.applied, ended=False)))
-            live.journal = []
+            elif _offset(state) == live.applied:
+                live.snapshot, live.journal = state, []
+            elif live.confirmed:
+                out.append((stream, live.partition, self._snapshot(live, live.applied, ended=False)))
+                live.journal = []
         return out
 
     @staticmethod

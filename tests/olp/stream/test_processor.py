@@ -170,3 +170,28 @@ async def test_saved_state_of_another_version_is_refused(make_pipeline, version)
     proc = StreamProcessor(make_pipeline)
     out = await proc.handle("s", Utterance("a"), 5, {"v": version, "offset": 1, "pipeline": {}})
     assert "saved state has version" in out.dead_letter
+
+
+async def test_after_a_reassignment_a_pipeline_is_not_written_until_a_message_confirms_it(make_pipeline):
+    # Worker a kept a stream's pipeline in memory while its partition was away: another worker may have moved the
+    # stream on, so a's pipeline is not snapshotted over the saved state, but it still holds the watermark back.
+    a, saved = StreamProcessor(make_pipeline), {}
+    await play(a, saved, "s", texts(5))  # snapshot at 2; 3 and 4 only in memory
+    a.reassigned(0)
+    assert a.snapshot_quiet({0}, idle_s=0, saved=saved.get) == []
+    assert a.oldest_unsaved(0) == 3
+    # the read-back from the watermark brings offset 3 again: skipped, and the pipeline is confirmed
+    assert (await a.handle("s", texts(4)[3], 3, saved["s"])).skipped
+    [(_stream, _partition, state)] = a.snapshot_quiet({0}, idle_s=0, saved=saved.get)
+    assert state["offset"] == 4 and a.oldest_unsaved(0) is None
+
+
+async def test_a_saved_state_that_includes_the_pipeline_releases_its_messages(make_pipeline):
+    a, b, saved = StreamProcessor(make_pipeline), StreamProcessor(make_pipeline), {}
+    await play(a, saved, "s", texts(5))
+    a.reassigned(0)
+    await play(b, saved, "s", texts(5), start=0)  # b replayed the same messages and saved them when quiet
+    [(_stream, _partition, state)] = b.snapshot_quiet({0}, idle_s=0, saved=saved.get)
+    saved["s"] = state
+    assert a.snapshot_quiet({0}, idle_s=3600, saved=saved.get) == []
+    assert a.oldest_unsaved(0) is None  # a's messages 3 and 4 are in b's snapshot: nothing for a to hold back
