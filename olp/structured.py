@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import Any
 
 from olp.poolfile import ModelSpec
@@ -101,7 +102,7 @@ def is_valid(schema: dict[str, Any], value: Any) -> bool:
 
 
 _KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties", "enum", "items", "maxItems",
-                       "minItems", "uniqueItems", "minLength", "maxLength"})
+                       "minItems", "uniqueItems", "minLength", "maxLength", "pattern"})
 _TYPES: dict[str, Any] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
@@ -145,6 +146,8 @@ def _check(schema: Any, value: Any, enums: dict[int, frozenset | None]) -> bool 
             return False
     if isinstance(value, str):
         if len(value) < schema.get("minLength", 0) or len(value) > schema.get("maxLength", len(value)):
+            return False
+        if "pattern" in schema and not re.search(schema["pattern"], value):  # as jsonschema: search, not match
             return False
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0) or len(value) > schema.get("maxItems", len(value)):

@@ -152,7 +152,8 @@ def test_answers_are_judged_valid_exactly_as_jsonschema_judges_them():
 
     aspects = [a.label for a in EN.aspects]
     leaves = [0, 1, 2, 3, -1, 1.0, 2.5, True, False, None, "1", "wig", "", "x" * 130, [], {}, [0], [0, 0],
-              [0, 1.0], [1, True], [0, 1, 2, 3], ["wig"], ["wig"] * 25, {"a": 1}]
+              [0, 1.0], [1, True], [0, 1, 2, 3], ["wig"], ["wig"] * 25, {"a": 1}, [" wig"], ['the "best" wig'],
+              ["...", "wig"], ["<olp-input>"], ["red wig, 20 inch"], ["wig\n"], ["假发"]]
     values = list(leaves)
     for key in ("topics", "first", "last", "same", "name", "next_start", "topic", "aspects", "other"):
         values += [{key: v} for v in leaves]
