@@ -61,7 +61,14 @@ def _stem(word: str) -> str:
 
 def en_words(text: str) -> list[str]:
     """Lower-cased English words, digits, ``$`` and ``%``, in order."""
-    return _EN_WORD.findall(text.lower())
+    return _EN_WORD.findall(_ASR_GLUE.sub(r"\1 ", text.lower()))
+
+
+#: ASR glues the cents to the currency word: "ninety nine dollarsninety nine".
+_ASR_GLUE = re.compile(
+    r"\b(dollars?|bucks|pounds?)(?=(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b)"
+)
 
 
 def en_content(text: str) -> list[str]:
@@ -146,6 +153,7 @@ class Number:
     start: int
     end: int
     value: float
+    currency: str = ""  # said inside the number ("nineteen dollars ninety nine")
 
 
 def en_numbers(words: list[str]) -> list[Number]:
@@ -294,7 +302,7 @@ def en_prices(text: str) -> list[Price]:
         before = words[num.start - 1] if num.start else ""
         after = words[num.end] if num.end < len(words) else ""
         after2 = words[num.end + 1] if num.end + 1 < len(words) else ""
-        cents = words[num.end - 1] in {"cents", "cent"}  # "one hundred ten dollars and fifty cents"
+        cents = words[num.end - 1] in {"cents", "cent"} or num.currency  # "… dollars and fifty cents"
         if before == "$" or after in EN_CURRENCY or after in _EN_OTHER_CURRENCY or cents:
             lead = words[num.start - 2] if before == "$" and num.start > 1 else before
             context = " ".join(words[max(0, num.start - 6) : num.start])
@@ -305,13 +313,19 @@ def en_prices(text: str) -> list[Price]:
                                   r"would pay|would cost|would spend)\b", context))  # not this product's price
             )
             regular, deal = _cued(words[max(0, num.start - 6) : num.start], EN_REGULAR_BEFORE, EN_DEAL_BEFORE)
-            surface = _EN_OTHER_CURRENCY[after](num.value) if after in _EN_OTHER_CURRENCY else _fmt_usd(num.value)
+            if num.currency in {"pound", "pounds"}:  # pounds only with pence: "eleven pound eighty nine"
+                surface = f"£{num.value:.2f}"
+            elif after in _EN_OTHER_CURRENCY:
+                surface = _EN_OTHER_CURRENCY[after](num.value)
+            else:
+                surface = _fmt_usd(num.value)
             out.append(Price(num.value, surface, discount=discount, regular=regular, deal=deal))
         elif after in {"percent", "%"} and after2 == "off":
             out.append(Price(num.value, f"{num.value:g}% off", discount=True))
         elif (
             num.value >= 10
             and (" ".join(words[max(0, num.start - 2) : num.start]).endswith(_EN_PRICE_LEAD)
+                 or (num.end - num.start >= 2 and round(num.value * 100) % 100 in _PRICE_CENTS)  # "eleven ninety nine"
                  or (_EN_PRICE_NEAR & set(words[max(0, num.start - 4) : num.start]) and before not in _EN_VAGUE))
             and after not in _EN_NOT_MONEY
         ):
@@ -345,11 +359,23 @@ def _spoken_cents(words: list[str], nums: list[Number]) -> list[Number]:
                 out.append(Number(num.start, nxt.end + 1, num.value + nxt.value / 100))
                 i += 2
                 continue
+            # "nineteen dollars ninety nine", "eleven pound eighty nine": the cents follow the currency word
+            if (len(between) == 1 and between[0] in _CENTS_AFTER and nxt.value >= 10
+                    and not re.fullmatch(r"[\d.,]+", words[nxt.start]) and cents_after not in _NOT_CENTS_AFTER):
+                out.append(Number(num.start, nxt.end, num.value + nxt.value / 100, currency=between[0]))
+                i += 2
+                continue
         out.append(num)
         i += 1
     return out
 
 
+#: Cents a price ends in, said as dollars and cents ("eleven ninety nine", "twenty four ninety five").
+_PRICE_CENTS = frozenset({49, 95, 98, 99})
+#: Currency words the cents may follow ("nineteen dollars ninety nine", "eleven pound eighty nine"), and words
+#: after which the second number is not cents ("three dollars twenty people").
+_CENTS_AFTER = frozenset({"dollar", "dollars", "buck", "bucks", "pound", "pounds"})
+_NOT_CENTS_AFTER = frozenset("percent % people times pieces minutes seconds hours days years inches pounds".split())
 _EN_PRICE_LEAD = ("going for", "starting at", "starts at", "only", "just", "price is", "costs", "cost", "for only",
                   "is at", "at only", "priced at", "pay")
 #: Currencies other than dollars, as the price is written in a topic name.

@@ -92,3 +92,14 @@ def test_ranges_and_what_you_would_pay_elsewhere_are_not_prices():
     assert T.en_prices("it is three or four bucks at most") == []
     said = T.en_prices("you would pay ninety dollars at a store, here it is forty two dollars")
     assert [p.value for p in said if not p.discount] == [42]
+
+
+def test_dollars_and_cents_as_asr_writes_them():
+    # the cents after the currency word, glued to it or not
+    assert [p.surface for p in T.en_prices("all of this for only twenty four dollarsninety five")] == ["$24.95"]
+    assert [p.surface for p in T.en_prices("the mug is twelve dollars forty nine")] == ["$12.49"]
+    # a price said as dollars and cents needs no currency; pounds count only with pence
+    assert [p.surface for p in T.en_prices("that's thirty four ninety nine for the whole set")] == ["$34.99"]
+    assert [p.surface for p in T.en_prices("it's eight pound ninety nine with free shipping")] == ["£8.99"]
+    assert T.en_prices("the parcel is about eight pounds") == []
+    assert [p.value for p in T.en_prices("it was three dollars twenty people said")] == [3]
