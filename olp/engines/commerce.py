@@ -143,7 +143,7 @@ _STRONG_BEFORE = re.compile(
 def _zh_mentions(i: int, text: str, quality: bool) -> list[Mention]:
     out: list[Mention] = []
     n = max(1, len(text))
-    if quality:  # runs of jieba nouns: "大鱼/n 海棠/n" -> "大鱼海棠"
+    if quality:  # runs of jieba nouns: "保温/n 杯/n" -> "保温杯"
         pos = 0
         run, run_start = "", 0
         for word, flag in T.zh_pos(text) + [("", "x")]:
