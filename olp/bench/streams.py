@@ -180,6 +180,7 @@ async def build_templates(kind: str, manager: str | None, url: str, n: int = TEM
         for offset, s in enumerate(sentences):
             out = await processor.handle(f"t{m}", Utterance(s.text, s.id, 0.0), offset, state)
             state = out.state
+            processor.saved(f"t{m}", offset)
         assert state is not None
         return {"transcript": m % len(texts), "next": len(sentences), "state": state}
 
@@ -245,6 +246,7 @@ async def run_trial(spec: dict[str, Any]) -> dict[str, Any]:
         if outcome.state is not None:
             blob = encode(outcome.state)
             saved[stream] = outcome.state
+            processor.saved(stream, offset)  # as the worker does once the state is in Kafka
             if live["on"]:
                 live["bytes"] += len(blob)
         if live["on"] and isinstance(message, Utterance) and outcome.dead_letter is None:

@@ -152,7 +152,8 @@ def create_app(
         for item in outcome.assignments:
             await assignments.send(key=msg.key, value=encode_json(item))
         if outcome.state is not None:  # only now: a crash before this replays the message
-            await save_state(msg.key, outcome.state, msg.partition)
+            if await save_state(msg.key, outcome.state, msg.partition):
+                processor.saved(stream, msg.offset)  # its messages stop holding the watermark back
 
     def saved(key: bytes) -> dict[str, Any] | None:
         """The saved state of ``key``. A state restored from the changelog arrives encoded: decoded once, kept."""
@@ -162,12 +163,19 @@ def create_app(
             state.data[key] = value
         return value
 
-    async def save_state(key: bytes, value: dict[str, Any], partition: int) -> None:
+    async def save_state(key: bytes, value: dict[str, Any], partition: int) -> bool:
+        """Write ``value`` and wait for the broker; False (nothing written) if the saved state is newer."""
         # ``state[key] = value`` would leave the changelog write in faust's producer buffer, and the flush
         # before an offset commit gives up after 0.1 s under load: the commit could overtake the state, and a
         # restart would then skip messages the saved state never saw. So write it and wait for the broker.
+        # A quiet stream's snapshot is written from the lag timer, outside the stream's queue: its next message
+        # may have written a newer state first, which an older one must not replace. (Table and changelog are
+        # written in the same step, so the check keeps both in offset order.)
+        if (saved(key) or {}).get("offset", -1) > value["offset"]:
+            return False
         state.data[key] = value
         await _deliver(state.send_changelog(partition, key, encode_state(value)))
+        return True
 
     ours: set[tuple[Any, int]] = set()  # the message being acknowledged by us right now
 
@@ -242,8 +250,12 @@ def create_app(
         # gone quiet between chunk boundaries are snapshotted first, so they do not hold it back for ever.
         partitions = {tp.partition for tp in mine}
         quiet = processor.snapshot_quiet(partitions, QUIET_S, lambda stream: saved(stream.encode("utf-8")))
-        await asyncio.gather(*(save_state(stream.encode("utf-8"), value, partition)
-                               for stream, partition, value in quiet))
+
+        async def save_quiet(stream: str, partition: int, value: dict[str, Any]) -> None:
+            if await save_state(stream.encode("utf-8"), value, partition):
+                processor.saved(stream, value["offset"])
+
+        await asyncio.gather(*(save_quiet(*item) for item in quiet))
         for tp in mine:
             if tp not in acked:
                 continue

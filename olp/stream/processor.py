@@ -11,7 +11,8 @@ the messages): the chunks that follow make the same documents with the same keys
 consumers drop as duplicates.
 
 Delivery is at-least-once: a message the saved snapshot already includes is skipped (a snapshot records the
-offset of the last message it includes). A stream that goes quiet between chunk boundaries is snapshotted
+offset of the last message it includes). The messages a snapshot includes hold the watermark back until the
+worker confirms that the snapshot is in Kafka (``saved``). A stream that goes quiet between chunk boundaries is snapshotted
 whole, buffer included (``snapshot_quiet``), so that it does not hold the watermark back for ever.
 """
 
@@ -102,9 +103,13 @@ class _Live:
     partition: int = 0
     #: the saved state the pipeline started from or last wrote (None: none yet)
     snapshot: dict[str, Any] | None = None
-    #: messages applied since ``snapshot`` as (offset, message), oldest first: in no saved state
+    #: messages applied and in no state known to be in Kafka, as (offset, message), oldest first. Kept until
+    #: ``saved`` confirms the state that includes them: they hold the partition's watermark back meanwhile.
     journal: list[tuple[int, Message]] = field(default_factory=list)
+    #: offset of a state handed out to be saved and not yet confirmed by ``saved`` (None: none)
+    saving: int | None = None
     busy: bool = False  # a message is being applied (the pipeline may be half-changed)
+    ended: bool = False  # the last message applied was the stream's end
     #: a message of the stream was handled since its partition was last assigned (``reassigned``)
     confirmed: bool = True
     touched: float = 0.0  # monotonic time of the last applied message
@@ -176,14 +181,24 @@ class StreamProcessor:
             return Outcome(dead_letter=f"processing failed: {_reason(exc)}")
         finally:
             live.busy = False
-        live.offset, live.touched = offset, time.monotonic()
-        if state is None:
-            live.journal.append((offset, message))
-        else:
-            live.journal = []
-        if ended:
-            self._live.pop(stream, None)  # the saved state keeps it; memory is for streams still talking
+        live.offset, live.touched, live.ended = offset, time.monotonic(), ended
+        # Journalled even with a state: until that state is in Kafka (``saved``), only the log has the message.
+        live.journal.append((offset, message))
+        if state is not None:
+            live.saving = offset
         return Outcome(documents=docs, assignments=live.assignments.drain(), state=state)
+
+    def saved(self, stream: str, offset: int) -> None:
+        """``stream``'s state at ``offset`` (from ``handle`` or ``snapshot_quiet``) is in Kafka now: the messages it
+        includes no longer hold the watermark back. An ended stream leaves memory (its saved state keeps it)."""
+        live = self._live.get(stream)
+        if live is None:
+            return
+        live.journal = [(at, message) for at, message in live.journal if at > offset]
+        if live.saving is not None and live.saving <= offset:
+            live.saving = None
+        if live.ended and live.applied <= offset:
+            self._live.pop(stream, None)
 
     def oldest_unsaved(self, partition: int) -> int | None:
         """The offset of the oldest message of ``partition`` that a pipeline includes and no saved state does
@@ -202,7 +217,8 @@ class StreamProcessor:
         self, partitions: set[int], idle_s: float, saved: Callable[[str], dict[str, Any] | None]
     ) -> list[tuple[str, int, dict[str, Any]]]:
         """Snapshots, buffer included, of the streams of ``partitions`` that took no message for ``idle_s``
-        seconds with messages in no saved state, as ``(stream, partition, state)`` to write.
+        seconds with messages in no saved state, as ``(stream, partition, state)`` to write; the caller tells
+        ``saved`` once a state is in Kafka (its messages hold the watermark back until then).
 
         ``saved(stream)`` is the stream's saved state. One ahead of the pipeline means another worker moved the
         stream on meanwhile: the pipeline in memory is dropped, not written over it. One that includes the
@@ -214,6 +230,8 @@ class StreamProcessor:
         for stream, live in list(self._live.items()):
             if live.partition not in partitions or not live.journal or live.busy:
                 continue
+            if live.saving is not None:  # a state on its way to Kafka; ``saved`` releases its messages
+                continue
             idle = now - live.touched >= idle_s
             if live.confirmed and not idle:
                 continue
@@ -224,7 +242,7 @@ class StreamProcessor:
                 live.snapshot, live.journal = state, []
             elif live.confirmed:
                 out.append((stream, live.partition, self._snapshot(live, live.applied, ended=False)))
-                live.journal = []
+                live.saving = live.applied
         return out
 
     @staticmethod
@@ -241,17 +259,20 @@ class StreamProcessor:
     async def _rebuild(self, stream: str, live: _Live) -> None:
         """Replace a half-changed pipeline with its snapshot plus the messages applied since."""
         self._live.pop(stream, None)
+        since = _offset(live.snapshot)
         try:
             fresh = self._start(stream, live.profile, live.snapshot, live.partition)
             fresh.assignments = live.assignments
-            for _at, message in live.journal:  # between chunk boundaries: buffered again, no model call
-                sentence, _problem = self._sentence(stream, fresh.pipeline, message)
-                await fresh.pipeline.feed(sentence)
+            for at, message in live.journal:  # between chunk boundaries: buffered again, no model call
+                if at > since:  # the journal keeps messages until their state is in Kafka (``saved``)
+                    sentence, _problem = self._sentence(stream, fresh.pipeline, message)
+                    await fresh.pipeline.feed(sentence)
         except Exception:
             log.exception("stream %s: cannot rebuild its pipeline; it restarts from its saved state", stream)
             self._live.pop(stream, None)
             return
         fresh.offset, fresh.journal, fresh.touched = live.offset, live.journal, live.touched
+        fresh.saving = live.saving
 
     def _pipeline_for(self, stream: str, message: Message, saved: dict[str, Any] | None, partition: int) -> _Live:
         live = self._live.get(stream)

@@ -200,3 +200,56 @@ async def test_a_restarted_worker_reads_back_from_the_watermark_and_makes_the_sa
     spans = {d["key"]: d["span"] for d in first.docs + second.docs}
     assert spans == {"s:0": [0, 2], "s:1": [3, 5], "s:2": [6, 7]}
     assert encode_state(decode_state(changelog[b"s"])) == changelog[b"s"]
+
+
+async def test_the_watermark_stays_before_a_chunk_whose_state_waits_for_its_documents(app):
+    # At a chunk boundary the documents go out before the state is written; the lag timer can write the
+    # watermark in between. It must not pass the chunk's messages: a kill -9 before the state write loses them.
+    from faust.types import TP
+
+    gate = asyncio.get_running_loop().create_future()
+
+    async def slow_send(key=None, value=None):
+        return gate  # the broker has not acknowledged the document yet
+
+    app.olp_topics.documents.send = slow_send
+    async with app.olp_agent.test_context() as agent:
+        for i in range(3):
+            await agent.put(key=b"s", value=msg(f"s{i}"))
+        await asyncio.sleep(0.1)
+        await app.olp_save_watermarks([TP("transcripts", 0)])
+        assert [v for _p, k, v in app.changelog if k == b"s"] == []  # the state waits for the document
+        # s0 and s1 are acknowledged, and in no state in Kafka yet: a restart must read back from offset 0
+        assert app.olp_state[b"\x00olp-watermark:0"] == {"offset": -1}
+        gate.set_result(None)
+        await app.olp_dispatcher.join()
+    assert app.olp_state[b"s"]["offset"] == 2 and app.olp_processor.oldest_unsaved(0) is None
+
+
+async def test_a_quiet_stream_snapshot_does_not_replace_a_newer_state(make_pipeline, app):
+    # A quiet stream's snapshot is written from the lag timer; the stream's next message, already queued, can
+    # reach a chunk boundary and write its state first. The older snapshot must not overwrite it.
+    from faust.types import TP
+
+    from olp.stream.backfill import SideEvent, SideMessage
+
+    def holding_its_topic_open(stream, profile, observer):  # a chunk that makes no document yet
+        pipe = make_pipeline(stream, profile, observer)
+        emit = pipe._emit
+        pipe._emit = lambda: emit() and []
+        return pipe
+
+    app.olp_processor.make_pipeline = holding_its_topic_open
+    async with app.olp_agent.test_context() as agent:
+        for i in range(2):
+            await agent.put(key=b"s", value=msg(f"s{i}"))
+        await app.olp_dispatcher.join()
+        app.olp_processor._live["s"].touched -= 60  # quiet for a minute
+        tp = TP("transcripts", 0)
+        then = SideEvent(SideMessage("transcripts", 0, 2, b"s", msg("s2"), tp))  # the stream speaks again
+        await app.olp_dispatcher.submit((0, b"s"), 0, then)  # queued; its task runs before the timer's write
+        await app.olp_save_watermarks([tp])
+        await app.olp_dispatcher.join()
+    assert [v["offset"] for _p, k, v in app.changelog if k == b"s"] == [2]  # the quiet one (1) came too late
+    assert app.olp_state[b"s"]["offset"] == 2 and app.olp_processor.oldest_unsaved(0) is None
+

@@ -15,6 +15,7 @@ async def play(proc: StreamProcessor, saved: dict, stream: str, messages, start:
         out = await proc.handle(stream, msg, offset, saved.get(stream))
         if out.state is not None:
             saved[stream] = out.state
+            proc.saved(stream, offset)  # the worker's write reached Kafka
         docs += out.documents
         outcomes.append(out)
     return docs, outcomes
@@ -118,8 +119,11 @@ async def test_a_quiet_stream_is_snapshotted_with_its_buffer_and_releases_the_wa
     [(stream, partition, state)] = proc.snapshot_quiet({0}, idle_s=0, saved=saved.get)
     assert (stream, partition, state["offset"]) == ("s", 0, 4)
     assert [x[0] for x in state["pipeline"]["buffer"]] == [3, 4]
-    assert proc.oldest_unsaved(0) is None  # nothing left to read back
+    assert proc.oldest_unsaved(0) == 3  # until the snapshot is in Kafka
+    assert proc.snapshot_quiet({0}, idle_s=0, saved=saved.get) == []  # not twice meanwhile
     saved[stream] = state
+    proc.saved(stream, 4)
+    assert proc.oldest_unsaved(0) is None  # nothing left to read back
     rest, _ = await play(StreamProcessor(make_pipeline), saved, "s", messages[5:], start=5)  # a restart
     assert {d.key: d.span for d in first + rest} == {d.key: d.span for d in whole}
 
@@ -183,6 +187,7 @@ async def test_after_a_reassignment_a_pipeline_is_not_written_until_a_message_co
     # the read-back from the watermark brings offset 3 again: skipped, and the pipeline is confirmed
     assert (await a.handle("s", texts(4)[3], 3, saved["s"])).skipped
     [(_stream, _partition, state)] = a.snapshot_quiet({0}, idle_s=0, saved=saved.get)
+    a.saved("s", 4)
     assert state["offset"] == 4 and a.oldest_unsaved(0) is None
 
 
@@ -193,5 +198,28 @@ async def test_a_saved_state_that_includes_the_pipeline_releases_its_messages(ma
     await play(b, saved, "s", texts(5), start=0)  # b replayed the same messages and saved them when quiet
     [(_stream, _partition, state)] = b.snapshot_quiet({0}, idle_s=0, saved=saved.get)
     saved["s"] = state
+    b.saved("s", state["offset"])
     assert a.snapshot_quiet({0}, idle_s=3600, saved=saved.get) == []
     assert a.oldest_unsaved(0) is None  # a's messages 3 and 4 are in b's snapshot: nothing for a to hold back
+
+
+async def test_a_snapshot_holds_the_watermark_back_until_it_is_in_kafka(make_pipeline):
+    # The worker delivers a chunk's documents before it writes the state; a watermark written meanwhile must stay
+    # before the messages that state includes, or a kill -9 before the write loses them.
+    proc = StreamProcessor(make_pipeline)
+    for offset, message in enumerate(texts(3)):
+        out = await proc.handle("s", message, offset, None)
+    assert out.state["offset"] == 2
+    assert proc.oldest_unsaved(0) == 0
+    proc.saved("s", 2)
+    assert proc.oldest_unsaved(0) is None
+
+
+async def test_an_ended_stream_holds_the_watermark_back_until_its_last_state_is_in_kafka(make_pipeline):
+    proc = StreamProcessor(make_pipeline)
+    for offset, message in enumerate([*texts(2), EndOfStream()]):
+        out = await proc.handle("s", message, offset, None)
+    assert out.state["ended"] and proc.oldest_unsaved(0) == 0
+    proc.saved("s", 2)
+    assert proc.oldest_unsaved(0) is None and "s" not in proc._live  # memory is for streams still talking
+

@@ -47,6 +47,7 @@ async def run_with_crashes(sentences, every: int) -> tuple[list[dict], int, int]
         if out.state is not None:
             changelog["s"] = encode_state(out.state)
             written += len(changelog["s"])
+            proc.saved("s", at)
         oldest = proc.oldest_unsaved(0)
         mark = at if oldest is None else oldest - 1  # the watermark the worker would write now
         at += 1
