@@ -109,6 +109,8 @@ class _Live:
     #: offset of a state handed out to be saved and not yet confirmed by ``saved`` (None: none)
     saving: int | None = None
     busy: bool = False  # a message is being applied (the pipeline may be half-changed)
+    #: the pipeline could not be rebuilt after a failure: it is half-changed and must never be written
+    broken: bool = False
     ended: bool = False  # the last message applied was the stream's end
     #: a message of the stream was handled since its partition was last assigned (``reassigned``)
     confirmed: bool = True
@@ -160,6 +162,8 @@ class StreamProcessor:
             live = self._pipeline_for(stream, message, saved, partition)
         except Exception as exc:  # unknown profile, incompatible saved state: this message cannot be used
             return Outcome(dead_letter=f"cannot start stream {stream!r}: {_reason(exc)}")
+        if live.broken:
+            raise RuntimeError(f"stream {stream!r}: its pipeline could not be rebuilt; restart the worker")
         live.confirmed = True
         ended = isinstance(message, EndOfStream)
         live.busy = True
@@ -228,7 +232,7 @@ class StreamProcessor:
         """
         now, out = time.monotonic(), []
         for stream, live in list(self._live.items()):
-            if live.partition not in partitions or not live.journal or live.busy:
+            if live.partition not in partitions or not live.journal or live.busy or live.broken:
                 continue
             if live.saving is not None:  # a state on its way to Kafka; ``saved`` releases its messages
                 continue
@@ -257,20 +261,30 @@ class StreamProcessor:
         return live.snapshot
 
     async def _rebuild(self, stream: str, live: _Live) -> None:
-        """Replace a half-changed pipeline with its snapshot plus the messages applied since."""
-        self._live.pop(stream, None)
+        """Replace a half-changed pipeline with its snapshot plus the messages applied since.
+
+        Raises:
+            RuntimeError: the pipeline cannot be rebuilt. The worker must stop: its messages since the last saved
+                state are only in Kafka, and a restarted worker replays them from the watermark, which the
+                broken pipeline's journal keeps holding back meanwhile.
+        """
         since = _offset(live.snapshot)
         try:
             fresh = self._start(stream, live.profile, live.snapshot, live.partition)
-            fresh.assignments = live.assignments
             for at, message in live.journal:  # between chunk boundaries: buffered again, no model call
                 if at > since:  # the journal keeps messages until their state is in Kafka (``saved``)
                     sentence, _problem = self._sentence(stream, fresh.pipeline, message)
                     await fresh.pipeline.feed(sentence)
-        except Exception:
-            log.exception("stream %s: cannot rebuild its pipeline; it restarts from its saved state", stream)
-            self._live.pop(stream, None)
-            return
+        except Exception as exc:
+            self._live[stream] = live
+            live.broken = True
+            raise RuntimeError(
+                f"stream {stream!r}: cannot rebuild its pipeline after a failed message ({_reason(exc)}); "
+                "restart the worker: it replays the stream's messages from the partition's watermark"
+            ) from exc
+        # The fresh log is the one the new pipeline reports to; the replay re-announced only changes that were
+        # published already, and the old log's undelivered changes go out with the next outcome.
+        fresh.assignments.items = live.assignments.items
         fresh.offset, fresh.journal, fresh.touched = live.offset, live.journal, live.touched
         fresh.saving = live.saving
 

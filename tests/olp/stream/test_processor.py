@@ -223,3 +223,31 @@ async def test_an_ended_stream_holds_the_watermark_back_until_its_last_state_is_
     proc.saved("s", 2)
     assert proc.oldest_unsaved(0) is None and "s" not in proc._live  # memory is for streams still talking
 
+
+async def test_assignment_changes_after_a_failed_message_are_still_published(make_pipeline, built):
+    proc = StreamProcessor(make_pipeline, clock=lambda: 42.0)
+    await proc.handle("s", Utterance("a", id=0), 0, None)
+    built[-1].fail_on = "poison"
+    assert (await proc.handle("s", Utterance("poison", id=1), 1, None)).dead_letter
+    built[-1].observer.on_assignment("topic_finder", "m2", "m1", ["m1", "m2"])  # the rebuilt pipeline switches
+    out = await proc.handle("s", Utterance("b", id=2), 2, None)
+    assert [(a["model"], a["previous"]) for a in out.assignments] == [("m2", "m1")]
+
+
+async def test_a_pipeline_that_cannot_be_rebuilt_stops_the_worker_and_keeps_the_watermark(make_pipeline, built):
+    broken = []
+
+    def make(stream, profile, observer):
+        if broken:
+            raise RuntimeError("pool unreachable")
+        return make_pipeline(stream, profile, observer)
+
+    proc = StreamProcessor(make)
+    await proc.handle("s", Utterance("a", id=0), 0, None)
+    built[-1].fail_on, broken[:] = "poison", [True]
+    with pytest.raises(RuntimeError, match=r"cannot rebuild its pipeline .*pool unreachable.*restart the worker"):
+        await proc.handle("s", Utterance("poison", id=1), 1, None)
+    assert proc.oldest_unsaved(0) == 0  # a restart replays from here
+    assert proc.snapshot_quiet({0}, idle_s=0, saved=lambda stream: None) == []  # the half-changed one is not saved
+    with pytest.raises(RuntimeError, match="restart the worker"):
+        await proc.handle("s", Utterance("b", id=2), 2, None)
