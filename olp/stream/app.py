@@ -217,8 +217,13 @@ def create_app(
     async def organize(stream: Any) -> None:
         async for event in stream.noack().events():
             msg = event.message
-            for missed in await read_back(msg):
-                await dispatcher.submit((msg.partition, missed.message.key), msg.partition, missed)
+            try:
+                missed = await read_back(msg)
+            except Exception as exc:  # the messages in between would be lost: stop, and replay from the watermark
+                asyncio.ensure_future(app.crash(exc))
+                raise
+            for side in missed:
+                await dispatcher.submit((msg.partition, side.message.key), msg.partition, side)
             following[msg.tp] = msg.offset + 1
             await dispatcher.submit((msg.partition, msg.key), msg.partition, event)
 

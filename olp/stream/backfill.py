@@ -55,7 +55,11 @@ class SideEvent:
 
 
 async def read_range(bootstrap: str, tp: Any, start: int, end: int, timeout_s: float = 30.0) -> list[SideEvent]:
-    """The messages of ``tp`` with offsets in ``[start, end)``, in order (read without a consumer group)."""
+    """The messages of ``tp`` with offsets in ``[start, end)``, in order (read without a consumer group).
+
+    Raises:
+        TimeoutError: not all of them came within ``timeout_s`` seconds.
+    """
     import time
 
     from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -78,7 +82,10 @@ async def read_range(bootstrap: str, tp: Any, start: int, end: int, timeout_s: f
                 out.append(SideEvent(SideMessage(tp.topic, tp.partition, m.offset, m.key, m.value, tp)))
             if await consumer.position(part) >= end:
                 return out
-        log.warning("reading back %s[%d] from %d timed out after %d messages", tp.topic, tp.partition, start, len(out))
-        return out
+        # A partial range would lose the rest: nothing reads it again once later messages are processed.
+        raise TimeoutError(
+            f"reading back {tp.topic}[{tp.partition}] offsets {start}-{end - 1} timed out after {timeout_s:g} s "
+            f"with {len(out)} messages read; check the broker, then restart the worker (it reads back again)"
+        )
     finally:
         await consumer.stop()
