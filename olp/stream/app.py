@@ -47,8 +47,12 @@ def tune_gc() -> None:
     what the models' clients allocate per call keeps triggering collections. Measured with ``olp bench streams``
     (HTTP pool, 450 streams on one core): the collector took about 2.5 s of the process's 8 s of CPU with
     Python's default thresholds, 0.3 s with these. What exists at start (modules, clients) is frozen: it is
-    never garbage, and full collections skip it.
+    never garbage, and full collections skip it. Garbage already made is collected first, or the freeze would
+    keep it for good. Once per process: the thresholds say whether it was done (``create_app`` may run again).
     """
+    if gc.get_threshold() == GC_THRESHOLDS:
+        return
+    gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
 

@@ -253,3 +253,19 @@ async def test_a_quiet_stream_snapshot_does_not_replace_a_newer_state(make_pipel
     assert [v["offset"] for _p, k, v in app.changelog if k == b"s"] == [2]  # the quiet one (1) came too late
     assert app.olp_state[b"s"]["offset"] == 2 and app.olp_processor.oldest_unsaved(0) is None
 
+
+def test_gc_is_tuned_once_per_process_after_a_collection(monkeypatch):
+    from olp.stream import app as app_module
+
+    calls = []
+    fake = types.SimpleNamespace(
+        threshold=(700, 10, 10),
+        get_threshold=lambda: fake.threshold,
+        set_threshold=lambda *t: (calls.append("set"), setattr(fake, "threshold", t)),
+        collect=lambda: calls.append("collect"),
+        freeze=lambda: calls.append("freeze"),
+    )
+    monkeypatch.setattr(app_module, "gc", fake)
+    app_module.tune_gc()
+    app_module.tune_gc()
+    assert calls == ["collect", "freeze", "set"]
