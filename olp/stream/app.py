@@ -148,7 +148,8 @@ def create_app(
         except BadMessage as exc:
             await _deliver(await dead_letters.send(key=msg.key, value=_dead(str(exc), msg)))
             return
-        outcome = await processor.handle(stream, parsed, msg.offset, saved(msg.key), msg.partition)
+        outcome = await processor.handle(stream, parsed, msg.offset, saved(msg.key), msg.partition,
+                                         replay=getattr(event, "replay", False))
         if outcome.dead_letter:
             await _deliver(await dead_letters.send(key=msg.key, value=_dead(outcome.dead_letter, msg)))
         sent = [await documents.send(key=msg.key, value=encode_json(d.to_dict())) for d in outcome.documents]
@@ -245,6 +246,9 @@ def create_app(
         if msg.offset <= start:
             return []
         missed = await read_range(bootstrap(settings.broker), msg.tp, start, msg.offset)
+        if why == "starts at":  # before the committed offset: processed by the partition's last owner
+            for side in missed:
+                side.replay = True
         if missed:
             log.warning("partition %s[%d] %s %d; reading back %d earlier messages from %d",
                         msg.topic, msg.partition, why, msg.offset, len(missed), start)

@@ -49,6 +49,8 @@ class SideEvent:
     follows it carries the offset to commit."""
 
     message: SideMessage
+    #: a worker processed the message before (it lies before the committed offset): its sentence was counted
+    replay: bool = False
 
     def ack(self) -> bool:
         return False

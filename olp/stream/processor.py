@@ -92,6 +92,24 @@ class _AssignmentLog(Observer):
         return items
 
 
+class _StreamObservers(Observers):
+    """A stream pipeline's observers. While ``replaying``, sentences are not reported: they were counted when first
+    fed (a rebuild feeds the journal again; a restarted worker feeds again what it reads back)."""
+
+    def __init__(self, *observers: Observer) -> None:
+        super().__init__(*observers)
+        self.replaying = False
+
+    def __getattribute__(self, name: str):
+        if name == "on_sentence" and object.__getattribute__(self, "replaying"):
+            return _ignore
+        return super().__getattribute__(name)
+
+
+def _ignore(*args: Any, **kwargs: Any) -> None:
+    pass
+
+
 @dataclass
 class _Live:
     """A stream's pipeline in memory, and where it stands against its saved snapshot."""
@@ -100,6 +118,7 @@ class _Live:
     profile: str
     offset: int | None
     assignments: _AssignmentLog
+    observers: _StreamObservers
     partition: int = 0
     #: the saved state the pipeline started from or last wrote (None: none yet)
     snapshot: dict[str, Any] | None = None
@@ -150,9 +169,14 @@ class StreamProcessor:
         self._live: dict[str, _Live] = {}
 
     async def handle(
-        self, stream: str, message: Message, offset: int, saved: dict[str, Any] | None, partition: int = 0
+        self, stream: str, message: Message, offset: int, saved: dict[str, Any] | None, partition: int = 0,
+        replay: bool = False,
     ) -> Outcome:
-        """Apply the message at ``offset`` of ``partition`` to ``stream`` whose saved state is ``saved``."""
+        """Apply the message at ``offset`` of ``partition`` to ``stream`` whose saved state is ``saved``.
+
+        ``replay``: the message was fed before (by a worker that stopped before saving it); its sentence is not
+        counted again.
+        """
         live = self._live.get(stream)
         if max(_offset(saved), -1 if live is None else live.applied) >= offset:
             if live is not None:
@@ -166,7 +190,7 @@ class StreamProcessor:
             raise RuntimeError(f"stream {stream!r}: its pipeline could not be rebuilt; restart the worker")
         live.confirmed = True
         ended = isinstance(message, EndOfStream)
-        live.busy = True
+        live.busy, live.observers.replaying = True, replay
         try:
             if ended:
                 docs = await live.pipeline.flush()
@@ -184,7 +208,7 @@ class StreamProcessor:
             await self._rebuild(stream, live)
             return Outcome(dead_letter=f"processing failed: {_reason(exc)}")
         finally:
-            live.busy = False
+            live.busy = live.observers.replaying = False
         live.offset, live.touched, live.ended = offset, time.monotonic(), ended
         # Journalled even with a state: until that state is in Kafka (``saved``), only the log has the message.
         live.journal.append((offset, message))
@@ -271,6 +295,7 @@ class StreamProcessor:
         since = _offset(live.snapshot)
         try:
             fresh = self._start(stream, live.profile, live.snapshot, live.partition)
+            fresh.observers.replaying = True  # counted when first fed
             for at, message in live.journal:  # between chunk boundaries: buffered again, no model call
                 if at > since:  # the journal keeps messages until their state is in Kafka (``saved``)
                     sentence, _problem = self._sentence(stream, fresh.pipeline, message)
@@ -287,6 +312,7 @@ class StreamProcessor:
         fresh.assignments.items = live.assignments.items
         fresh.offset, fresh.journal, fresh.touched = live.offset, live.journal, live.touched
         fresh.saving = live.saving
+        fresh.observers.replaying = False
 
     def _pipeline_for(self, stream: str, message: Message, saved: dict[str, Any] | None, partition: int) -> _Live:
         live = self._live.get(stream)
@@ -310,10 +336,11 @@ class StreamProcessor:
 
     def _start(self, stream: str, profile: str, saved: dict[str, Any] | None, partition: int) -> _Live:
         assignments = _AssignmentLog(stream, self.clock)
-        pipeline = self.make_pipeline(stream, profile, Observers(self.observer, assignments))
+        observers = _StreamObservers(self.observer, assignments)
+        pipeline = self.make_pipeline(stream, profile, observers)
         if saved is not None:
             pipeline.load_state_dict(saved["pipeline"])
-        live = _Live(pipeline, profile, None if saved is None else saved.get("offset"), assignments,
+        live = _Live(pipeline, profile, None if saved is None else saved.get("offset"), assignments, observers,
                      partition=partition, snapshot=saved)
         self._live[stream] = live
         return live

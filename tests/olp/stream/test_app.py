@@ -191,12 +191,21 @@ async def test_a_restarted_worker_reads_back_from_the_watermark_and_makes_the_sa
 
     second = new_app()  # killed and restarted; the committed offset had run ahead to 5
     second.olp_state.data.update(changelog)
+    replays, handle = [], second.olp_processor.handle
+
+    async def handle_noting_replays(stream, message, offset, saved, partition=0, replay=False):
+        replays.append((offset, replay))
+        return await handle(stream, message, offset, saved, partition, replay=replay)
+
+    second.olp_processor.handle = handle_noting_replays
     async with second.olp_agent.test_context() as agent:
         agent.sent_offset = 5
         for offset in range(5, 9):
             await agent.put(key=b"s", value=log[offset])
         await second.olp_dispatcher.join()
     assert asked == [(3, 5)]
+    # 3 and 4 were fed (and their sentences counted) before the kill; 5 on were not
+    assert replays == [(3, True), (4, True), (5, False), (6, False), (7, False), (8, False)]
     spans = {d["key"]: d["span"] for d in first.docs + second.docs}
     assert spans == {"s:0": [0, 2], "s:1": [3, 5], "s:2": [6, 7]}
     assert encode_state(decode_state(changelog[b"s"])) == changelog[b"s"]

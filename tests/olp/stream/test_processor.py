@@ -251,3 +251,26 @@ async def test_a_pipeline_that_cannot_be_rebuilt_stops_the_worker_and_keeps_the_
     assert proc.snapshot_quiet({0}, idle_s=0, saved=lambda stream: None) == []  # the half-changed one is not saved
     with pytest.raises(RuntimeError, match="restart the worker"):
         await proc.handle("s", Utterance("b", id=2), 2, None)
+
+
+async def test_sentences_fed_again_are_not_counted_again(make_pipeline, built):
+    from olp.observer import Observer
+
+    class Sentences(Observer):
+        def __init__(self):
+            self.n = 0
+
+        def on_sentence(self, stream, count=1):
+            self.n += count
+
+    seen = Sentences()
+    proc = StreamProcessor(make_pipeline, observer=seen)
+    await play(proc, {}, "s", texts(2))
+    built[-1].fail_on = "poison"
+    assert (await proc.handle("s", Utterance("poison", id=2), 2, None)).dead_letter  # the rebuild feeds 0-1 again
+    assert seen.n == 2
+    restarted = StreamProcessor(make_pipeline, observer=seen)  # a new worker reads back what the old one fed
+    for offset, message in enumerate(texts(2)):
+        await restarted.handle("s", message, offset, None, replay=True)
+    await restarted.handle("s", Utterance("new", id=3), 3, None)
+    assert seen.n == 3
