@@ -12,8 +12,8 @@ consumers drop as duplicates.
 
 Delivery is at-least-once: a message the saved snapshot already includes is skipped (a snapshot records the
 offset of the last message it includes). The messages a snapshot includes hold the watermark back until the
-worker confirms that the snapshot is in Kafka (``saved``). A stream that goes quiet between chunk boundaries is snapshotted
-whole, buffer included (``snapshot_quiet``), so that it does not hold the watermark back for ever.
+worker confirms that the snapshot is in Kafka (``saved``). A stream that goes quiet between chunk boundaries is
+snapshotted whole, buffer included (``snapshot_quiet``), so that it does not hold the watermark back for ever.
 """
 
 from __future__ import annotations
