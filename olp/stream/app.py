@@ -17,6 +17,7 @@ import gc
 import logging
 import shutil
 import tempfile
+import time
 import types
 import weakref
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 from olp.metrics import PrometheusObserver
 from olp.observer import Observer
 from olp.stream.backfill import SideEvent, read_range, watermark_key
-from olp.stream.dispatch import OrderedDispatcher
+from olp.stream.dispatch import OrderedDispatcher, awaiting
 from olp.stream.messages import BadMessage, dead_letter, encode_json, parse_key, parse_value
 from olp.stream.processor import PipelineFactory, StreamProcessor, decode_state, encode_state
 from olp.stream.settings import WorkerSettings, bootstrap
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 
 LAG_INTERVAL_S = 1.0
 QUIET_S = 10.0  # a stream that took no message for this long is snapshotted with its buffer (releases the watermark)
+#: a partition whose consumer stood past the last message the agent took, with nothing taken, for this long is read
+#: back from there (``catch_up``): faust dropped the records in between and no later message will reveal the gap
+CATCH_UP_S = 5.0
+STALL_S = 30.0  # a partition whose acknowledgements stand still this long is logged, with where its streams wait
 
 
 #: Python's collector runs a young-generation pass every 700 net allocations (its default), and a full pass walks
@@ -218,24 +223,35 @@ def create_app(
     generations: dict[Any, int] = {}  # partition -> consumer generation of the last message taken from it
     following: dict[Any, int] = {}  # partition -> offset after the last message taken from it
 
+    agent_task: list[asyncio.Task | None] = [None]  # the agent's task, for the stall log
+
+    # Taking one message (reading back what it reveals as skipped, then submitting) excludes ``catch_up``, which
+    # takes messages of a partition from the lag timer: both move ``following`` and submit in offset order.
+    intake = asyncio.Lock()
+
     @app.agent(transcripts, name="olp-organize")
     async def organize(stream: Any) -> None:
+        agent_task[0] = asyncio.current_task()
         async for event in stream.noack().events():
             msg = event.message
-            try:
-                missed = await read_back(msg)
-            except Exception as exc:  # the messages in between would be lost: stop, and replay from the watermark
-                asyncio.ensure_future(app.crash(exc))
-                raise
-            for side in missed:
-                await dispatcher.submit((msg.partition, side.message.key), msg.partition, side)
-            following[msg.tp] = msg.offset + 1
-            await dispatcher.submit((msg.partition, msg.key), msg.partition, event)
+            async with intake:
+                try:
+                    missed = await read_back(msg)
+                except Exception as exc:  # the messages in between would be lost: stop, replay from the watermark
+                    asyncio.ensure_future(app.crash(exc))
+                    raise
+                for side in missed:
+                    await dispatcher.submit((msg.partition, side.message.key), msg.partition, side)
+                # never back: ``catch_up`` may have taken messages still queued for the agent (taken twice, the
+                # second time skipped by the stream's offset)
+                following[msg.tp] = max(following.get(msg.tp, 0), msg.offset + 1)
+                await dispatcher.submit((msg.partition, msg.key), msg.partition, event)
 
     async def read_back(msg: Any) -> list[Any]:
         """The messages before ``msg`` that this worker should have been given and was not."""
         if generations.get(msg.tp) != msg.generation_id:  # first message of a new assignment
             generations[msg.tp] = msg.generation_id
+            following.pop(msg.tp, None)
             processor.reassigned(msg.partition)
             mark = saved(watermark_key(msg.partition))
             start, why = (mark["offset"] + 1 if mark else 0), "starts at"
@@ -245,14 +261,84 @@ def create_app(
             start, why = following[msg.tp], "jumps to"
         if msg.offset <= start:
             return []
+        began = time.monotonic()
         missed = await read_range(bootstrap(settings.broker), msg.tp, start, msg.offset)
         if why == "starts at":  # before the committed offset: processed by the partition's last owner
             for side in missed:
                 side.replay = True
         if missed:
-            log.warning("partition %s[%d] %s %d; reading back %d earlier messages from %d",
-                        msg.topic, msg.partition, why, msg.offset, len(missed), start)
+            log.warning("partition %s[%d] %s %d; reading back %d earlier messages from %d (%.1f s)",
+                        msg.topic, msg.partition, why, msg.offset, len(missed), start, time.monotonic() - began)
         return missed
+
+    standing: dict[Any, tuple[tuple[Any, int, int], float]] = {}  # tp -> ((generation, start, position), since)
+    catching: set[Any] = set()  # partitions being read back by ``catch_up``
+
+    async def catch_up(mine: list[Any]) -> None:
+        """Read back the messages of each partition in ``mine`` that its consumer moved past and the agent never got,
+        once the partition has stood so for ``CATCH_UP_S`` seconds.
+
+        ``read_back`` finds records faust dropped when a later message of the partition reaches the agent. When none
+        does (the dropped records were the partition's last, say a stream's end, or a new assignment's first message
+        never came while the previous owner's unsaved messages wait behind the committed offset), nothing else
+        would: the stream would wait for ever. Messages still queued for the agent may be taken twice; the second
+        time their stream's offset skips them.
+        """
+        for tp in mine:
+            if tp in catching or app.rebalancing or intake.locked():
+                standing.pop(tp, None)
+                continue
+            generation = app.consumer_generation_id
+            fresh = generations.get(tp) != generation  # the agent took nothing of the partition in this assignment
+            if fresh:
+                mark = saved(watermark_key(tp.partition))
+                start = mark["offset"] + 1 if mark else 0
+            else:
+                start = following.get(tp, 0)
+            try:
+                position = await asyncio.wait_for(app.consumer.position(tp), 1.0)
+            except Exception:  # not fetched yet, or revoked meanwhile
+                position = None
+            if position is None or position <= start:
+                standing.pop(tp, None)
+                continue
+            now, where = time.monotonic(), (generation, start, position)
+            was = standing.get(tp)
+            if was is None or was[0] != where:
+                standing[tp] = (where, now)
+                continue
+            if now - was[1] < CATCH_UP_S:
+                continue
+            standing.pop(tp, None)
+            catching.add(tp)
+            task = asyncio.ensure_future(_catch_up(tp, generation, fresh, start, position))
+            task.add_done_callback(lambda _t, tp=tp: catching.discard(tp))
+
+    async def _catch_up(tp: Any, generation: int, fresh: bool, start: int, end: int) -> None:
+        async with intake:
+            if app.rebalancing or app.consumer_generation_id != generation or (
+                    (generations.get(tp) != generation) != fresh) or (not fresh and following.get(tp, 0) != start):
+                return  # the agent took a message meanwhile, or the partition moved: nothing known to be missing
+            try:
+                missed = await read_range(bootstrap(settings.broker), tp, start, end)
+            except Exception as exc:  # the messages would be lost: stop, and replay from the watermark
+                await app.crash(exc)
+                return
+            if app.consumer_generation_id != generation:
+                return
+            if fresh:
+                generations[tp] = generation
+                processor.reassigned(tp.partition)
+                committed = getattr(app.consumer, "_committed_offset", {}).get(tp) or 0
+                for side in missed:  # before the committed offset: processed by the partition's last owner
+                    side.replay = side.message.offset < committed
+            log.warning("partition %s[%d]: the consumer stands at %d and the agent %s; reading back %d messages "
+                        "from %d", tp.topic, tp.partition, end,
+                        "took nothing since the assignment" if fresh else f"took nothing after {start - 1}",
+                        len(missed), start)
+            for side in missed:
+                await dispatcher.submit((tp.partition, side.message.key), tp.partition, side)
+            following[tp] = max(following.get(tp, 0), end)
 
     written: dict[Any, int] = {}
 
@@ -280,15 +366,33 @@ def create_app(
                 state.send_changelog(tp.partition, key, encode_state(value))
                 written[tp] = mark
 
+    reported: dict[Any, int] = {}  # partition -> offset of the stalled message last logged
+
+    def report_stalls() -> None:
+        """Log partitions whose oldest message in flight has waited ``STALL_S`` seconds or more (once per message):
+        their commits stand still. Says where each stream's task and the agent wait."""
+        for partition, (seconds, item) in dispatcher.waiting(STALL_S).items():
+            offset = item.message.offset
+            if reported.get(partition) == offset:
+                continue
+            reported[partition] = offset
+            agent = agent_task[0]
+            log.warning("partition %s: the message at offset %d (stream %r) has waited %.0f s to be acknowledged, "
+                        "%d messages in flight; the agent waits at:\n%s\nthe streams wait at:\n%s",
+                        partition, offset, item.message.key, seconds, dispatcher.in_flight,
+                        awaiting(agent) if agent is not None else "(not started)", dispatcher.stacks())
+
     @app.timer(LAG_INTERVAL_S)
     async def report_lag() -> None:
         mine = sorted(
             (tp for tp in app.consumer.assignment() if tp.topic == topics.transcripts), key=lambda tp: tp.partition
         )
+        report_stalls()
         await save_watermarks(mine)
-        if not isinstance(observer, PrometheusObserver):
-            return
-        observer.set_assigned_partitions([tp.partition for tp in mine])
+        await catch_up(mine)
+        prometheus = isinstance(observer, PrometheusObserver)
+        if prometheus:
+            observer.set_assigned_partitions([tp.partition for tp in mine])
         for tp in mine:
             try:
                 end = app.consumer.highwater(tp)
@@ -297,7 +401,30 @@ def create_app(
             except Exception:  # partition not fetched yet, or just revoked
                 continue
             if end is not None and at is not None:
-                observer.set_consumer_lag(tp.topic, tp.partition, end - at)
+                if prometheus:
+                    observer.set_consumer_lag(tp.topic, tp.partition, end - at)
+                await report_idle(tp, at, end)
+
+    idle: dict[Any, tuple[int, float]] = {}  # partition -> (next offset to process, since when it stands there)
+
+    async def report_idle(tp: Any, at: int, end: int) -> None:
+        """Log a partition with messages to process and none taken for ``STALL_S`` seconds while nothing of it is in
+        flight (once per position): its messages neither reach the agent nor get read back."""
+        was = idle.get(tp)
+        now = time.monotonic()
+        if was is None or was[0] != at or at >= end or dispatcher.waiting(0.0).get(tp.partition):
+            idle[tp] = (at, now)
+            return
+        if now - was[1] >= STALL_S:
+            idle[tp] = (at, float("inf"))  # logged; again only after it moves
+            try:
+                position = await app.consumer.position(tp)
+            except Exception:
+                position = None
+            mark = saved(watermark_key(tp.partition))
+            log.warning("partition %s[%d]: offsets %d-%d wait and none was taken for %.0f s (consumer position %s, "
+                        "watermark %s, last taken %s)", tp.topic, tp.partition, at, end - 1, now - was[1], position,
+                        None if mark is None else mark["offset"], following.get(tp, 0) - 1)
 
     app.olp_topics = types.SimpleNamespace(
         transcripts=transcripts, documents=documents, assignments=assignments, dead_letters=dead_letters
@@ -307,6 +434,7 @@ def create_app(
     app.olp_agent = organize
     app.olp_state = state
     app.olp_save_watermarks = save_watermarks  # for tests: what the lag timer does every second
+    app.olp_catch_up = catch_up  # for tests: likewise
     app.olp_learner = learner
     return app
 

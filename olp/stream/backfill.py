@@ -12,7 +12,9 @@ faust decides where a worker reads a partition, and it can move past messages no
 So the worker keeps its own record, in the state table, of the last offset up to which every message of a
 partition was processed (the watermark), and remembers the offset after the last message it took from each
 partition. When a partition's first message in a new assignment lies beyond the watermark, or a later one
-beyond the message before it, the messages in between are read with a plain consumer and processed first.
+beyond the message before it, the messages in between are read with a plain consumer and processed first. When no
+later message comes (the skipped records were the partition's last, a stream's end among them), the worker's lag
+timer sees the consumer standing past the last message the agent took and reads the rest back the same way.
 Messages that were already applied are skipped by their stream's saved offset, so reading too much is harmless.
 """
 

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class _Entry:
     item: Any
+    since: float = 0.0  # when it was submitted (monotonic)
     done: bool = False
 
 
@@ -76,7 +77,7 @@ class OrderedDispatcher:
         if self.per_key:
             self._grow(key)
         await self._slots.acquire()
-        entry = _Entry(item)
+        entry = _Entry(item, self.clock())
         self._pending.setdefault(partition, deque()).append(entry)
         self._queues.setdefault(key, deque()).append(entry)
         if key not in self._tasks:
@@ -93,6 +94,20 @@ class OrderedDispatcher:
             for _ in range(want - self.capacity):
                 self._slots.release()
             self.capacity = want
+
+    def waiting(self, older_than: float) -> dict[Hashable, tuple[float, Any]]:
+        """Partitions whose oldest unacknowledged item was submitted ``older_than`` seconds ago or more, as
+        ``{partition: (seconds, item)}``: their acknowledgements (and so their commits) stand still."""
+        now, out = self.clock(), {}
+        for partition, pending in self._pending.items():
+            if pending and now - pending[0].since >= older_than:
+                out[partition] = (now - pending[0].since, pending[0].item)
+        return out
+
+    def stacks(self) -> str:
+        """Where each stream's task waits (for a log when acknowledgements stand still)."""
+        return "\n".join(f"stream {key!r} ({len(self._queues.get(key, ()))} queued):\n{awaiting(task)}"
+                         for key, task in list(self._tasks.items()))
 
     async def join(self) -> None:
         """Wait until every submitted item is processed (tests, shutdown)."""
@@ -126,3 +141,25 @@ class OrderedDispatcher:
             entry = pending.popleft()
             self._slots.release()
             self.ack(entry.item)
+
+
+def awaiting(task: asyncio.Task) -> str:
+    """The chain of awaits a task is suspended in, outermost first (``Task.get_stack`` shows only the outermost
+    frame of a coroutine)."""
+    lines, coro = [], task.get_coro()
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            lines.append(f"  {frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}")
+        nxt = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        if nxt is None and frame is None:
+            break
+        if nxt is None:
+            lines.append(f"  (awaits {type(coro).__name__})")
+            break
+        if not (hasattr(nxt, "cr_frame") or hasattr(nxt, "gi_frame")):
+            lines.append(f"  awaits {nxt!r:.200}")
+            break
+        coro = nxt
+    return "\n".join(lines)
+

@@ -134,6 +134,94 @@ async def test_messages_the_consumer_skips_are_read_back_in_order(app, monkeypat
     assert [d["span"] for _k, d in sent(app, "documents")] == [[0, 2], [3, 5], [6, 6]]
 
 
+async def test_messages_the_consumer_skips_at_the_end_of_a_partition_are_read_back_all_the_same(app, monkeypatch):
+    # When the records faust drops are a partition's last (a stream's end among them), no later message shows
+    # the jump, and the stream would wait for ever (seen: a stream with no document 90 s after a takeover). The
+    # lag timer sees the consumer standing past the last message the agent took, and reads the rest back.
+    from faust.types import TP
+
+    from olp.stream import app as app_module
+    from olp.stream.backfill import SideEvent, SideMessage
+
+    log = {offset: msg(f"s{offset}") for offset in range(5)}
+    log[5] = msg(end=True)
+    asked = []
+
+    async def read_range(bootstrap, tp, start, end, timeout_s=30.0):
+        asked.append((start, end))
+        return [SideEvent(SideMessage(tp.topic, tp.partition, o, b"s", log[o], tp)) for o in range(start, end)]
+
+    async def position(tp):
+        return 6  # the consumer fetched the whole partition
+
+    monkeypatch.setattr(app_module, "read_range", read_range)
+    monkeypatch.setattr(app_module, "CATCH_UP_S", 0.0)
+    app.consumer.position = position
+    tp = TP("transcripts", 0)
+    async with app.olp_agent.test_context() as agent:
+        for offset in range(2):  # 2-5 never reach the agent
+            await agent.put(key=b"s", value=log[offset])
+        await app.olp_dispatcher.join()
+        await app.olp_catch_up([tp])  # notices the consumer standing past offset 1
+        assert asked == []
+        await app.olp_catch_up([tp])  # still standing there: read back
+        for _ in range(100):
+            if asked:
+                break
+            await asyncio.sleep(0.01)
+        await app.olp_dispatcher.join()
+        await app.olp_catch_up([tp])
+        await app.olp_catch_up([tp])  # nothing more is missing
+    assert asked == [(2, 6)]
+    assert [d["span"] for _k, d in sent(app, "documents")] == [[0, 2], [3, 4]]
+
+
+async def test_a_new_assignment_with_no_message_reads_back_the_last_owners_unsaved_messages(app, monkeypatch):
+    # The last owner applied and committed messages that no saved state includes, and left; nothing follows them
+    # in the partition, so no message comes to reveal them. They are read back from the watermark all the same.
+    from faust.types import TP
+
+    from olp.stream import app as app_module
+    from olp.stream.backfill import SideEvent, SideMessage
+    from olp.stream.processor import encode_state
+
+    log = {offset: msg(f"s{offset}") for offset in range(5)}
+    asked, replays = [], []
+
+    async def read_range(bootstrap, tp, start, end, timeout_s=30.0):
+        asked.append((start, end))
+        return [SideEvent(SideMessage(tp.topic, tp.partition, o, b"s", log[o], tp)) for o in range(start, end)]
+
+    async def position(tp):
+        return 5  # the committed offset: every message was processed by the last owner
+
+    monkeypatch.setattr(app_module, "read_range", read_range)
+    monkeypatch.setattr(app_module, "CATCH_UP_S", 0.0)
+    app.consumer.position = position
+    app.consumer._committed_offset[TP("transcripts", 0)] = 5
+    handle = app.olp_processor.handle
+
+    async def handle_noting_replays(stream, message, offset, saved, partition=0, replay=False):
+        replays.append((offset, replay))
+        return await handle(stream, message, offset, saved, partition, replay=replay)
+
+    app.olp_processor.handle = handle_noting_replays
+    state = {"v": 1, "offset": 2, "profile": "ecommerce-en", "ended": False,
+             "pipeline": {"last_id": 2, "buffer": [], "next_topic_id": 1}}
+    app.olp_state.data.update({b"s": encode_state(state), b"\x00olp-watermark:0": encode_state({"offset": 2})})
+    async with app.olp_agent.test_context():
+        for _ in range(2):
+            await app.olp_catch_up([TP("transcripts", 0)])
+        for _ in range(100):
+            if asked:
+                break
+            await asyncio.sleep(0.01)
+        await app.olp_dispatcher.join()
+    assert asked == [(3, 5)]
+    assert replays == [(3, True), (4, True)]  # counted by the last owner
+    assert app.olp_processor._live["s"].applied == 4
+
+
 async def test_a_restarted_worker_reads_back_from_the_watermark_and_makes_the_same_documents(make_pipeline,
                                                                                                monkeypatch):
     # Only snapshots at chunk boundaries are saved: the sentences after the last one are in Kafka only, and the

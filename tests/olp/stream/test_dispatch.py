@@ -107,3 +107,24 @@ async def test_the_in_flight_limit_grows_with_the_streams_and_forgets_quiet_ones
     gate.set()
     await d.join()
     assert d.in_flight == 0
+
+
+async def test_a_partition_whose_oldest_item_waits_is_reported_with_where_its_stream_waits():
+    gate, now = asyncio.Event(), [0.0]
+
+    async def stuck_in_the_broker(item):
+        await gate.wait()
+
+    d = OrderedDispatcher(stuck_in_the_broker, lambda item: None, clock=lambda: now[0])
+    await d.submit("a", 0, "first")
+    await d.submit("b", 1, "other")
+    await asyncio.sleep(0.01)
+    now[0] = 31.0
+    await d.submit("a", 0, "later")
+    assert d.waiting(30.0) == {0: (31.0, "first"), 1: (31.0, "other")}
+    assert d.waiting(40.0) == {}
+    stacks = d.stacks()
+    assert "stream 'a' (2 queued)" in stacks and "stuck_in_the_broker" in stacks
+    gate.set()
+    await d.join()
+    assert d.waiting(0.0) == {}
