@@ -41,26 +41,35 @@ async def ensure_topics(broker: str, topics: Topics, partitions: int) -> int:
     New topics get ``partitions`` partitions and ``OLP_TOPIC_REPLICATION`` replicas (default 1, right for one
     broker; on a production cluster create the topics yourself with the replication you need).
     """
+    names = [topics.transcripts, topics.documents, topics.assignments, topics.dead_letters]
+    return (await create_topics(broker, [(n, partitions, None) for n in names]))[0]
+
+
+async def create_topics(broker: str, wanted: list[tuple[str, int, dict[str, str] | None]]) -> list[int]:
+    """Create the topics of ``wanted`` (name, partitions, topic configs) that do not exist yet, with
+    ``OLP_TOPIC_REPLICATION`` replicas, wait until the broker's metadata shows them all, and return each one's
+    partition count (a topic that existed keeps its own)."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
     from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
     replication = int(os.environ.get("OLP_TOPIC_REPLICATION", "1"))
     admin = AIOKafkaAdminClient(bootstrap_servers=check_reachable(broker), request_timeout_ms=10_000)
+    names = [name for name, _, _ in wanted]
     try:
         await admin.start()
-        names = [topics.transcripts, topics.documents, topics.assignments, topics.dead_letters]
         existing = set(await admin.list_topics())
-        missing = [NewTopic(n, partitions, replication) for n in names if n not in existing]
+        missing = [NewTopic(name, n, replication, topic_configs=configs or {})
+                   for name, n, configs in wanted if name not in existing]
         if missing:
             try:
                 await admin.create_topics(missing)
             except TopicAlreadyExistsError:
                 pass  # another worker or producer was quicker
         for _ in range(50):  # creation is asynchronous on the broker: wait until the metadata shows them all
-            described = await admin.describe_topics(names)
-            counts = [len(d.get("partitions") or []) for d in described]
-            if len(counts) == len(names) and all(counts):
-                return counts[0]
+            described = {d.get("topic"): d for d in await admin.describe_topics(names)}
+            counts = [len((described.get(n) or {}).get("partitions") or []) for n in names]
+            if all(counts):
+                return counts
             await asyncio.sleep(0.1)
         raise ConfigError(f"olp's topics have no partitions on the broker at {bootstrap(broker)}; is it healthy?")
     except KafkaError as exc:

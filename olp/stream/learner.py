@@ -408,39 +408,13 @@ class SharedLearner:
 
 async def ensure_learner_topics(broker: str, topics: Any) -> None:
     """Create the feedback topic (one partition: one order) and the compacted snapshot topic if missing."""
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-    from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+    from olp.stream.kafka import create_topics
 
-    from olp.stream.kafka import check_reachable
-
-    replication = int(os.environ.get("OLP_TOPIC_REPLICATION", "1"))
-    admin = AIOKafkaAdminClient(bootstrap_servers=check_reachable(broker), request_timeout_ms=10_000)
-    try:
-        await admin.start()
-        existing = set(await admin.list_topics())
-        wanted = [NewTopic(topics.feedback, 1, replication),
-                  NewTopic(topics.learner_state, 1, replication, topic_configs={"cleanup.policy": "compact"})]
-        missing = [t for t in wanted if t.name not in existing]
-        if missing:
-            try:
-                await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
-        names = [t.name for t in wanted]
-        for _ in range(50):
-            described = await admin.describe_topics(names)
-            counts = [len(d.get("partitions") or []) for d in described]
-            if len(counts) == 2 and all(counts):
-                if counts[0] != 1:
-                    raise ConfigError(f"topic {topics.feedback} has {counts[0]} partitions; the learner's feedback "
-                                      "needs one (one order for every worker): recreate it with one partition")
-                return
-            await asyncio.sleep(0.1)
-        raise ConfigError(f"the learner's topics have no partitions on the broker at {broker}; is it healthy?")
-    except KafkaError as exc:
-        raise ConfigError(f"Kafka broker at {broker} refused a topic request: {exc}") from None
-    finally:
-        await admin.close()
+    counts = await create_topics(broker, [(topics.feedback, 1, None),
+                                          (topics.learner_state, 1, {"cleanup.policy": "compact"})])
+    if counts[0] != 1:
+        raise ConfigError(f"topic {topics.feedback} has {counts[0]} partitions; the learner's feedback "
+                          "needs one (one order for every worker): recreate it with one partition")
 
 
 async def read_snapshot(boot: str, topic: str) -> dict[str, Any] | None:
