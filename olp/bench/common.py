@@ -127,6 +127,30 @@ def md_table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+class WrappingCaller:
+    """A role caller that hands every call to ``inner`` and keeps no state of its own: subclasses override
+    ``call`` to do something around it (apply a worker's feedback first, shadow the call on other models)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.profile = inner, inner.profile
+
+    @property
+    def usage(self):
+        return self.inner.usage
+
+    async def call(self, role, inp, ctx):
+        return await self.inner.call(role, inp, ctx)
+
+    def assignment(self) -> dict[str, str]:
+        return self.inner.assignment()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
 class RandomCaller:
     """Plays every role call with a model drawn uniformly from the pool (seeded): the random-assignment baseline."""
 

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from olp.bench.common import WrappingCaller
 from olp.types import ROLES
 
 BASELINE = "local-quality"
@@ -82,11 +83,12 @@ def fixed(pool, assignment: dict[str, str]):
     return dataclasses.replace(pool, assignment={r: assignment.get(r, BASELINE) for r in ROLES}, fallbacks={})
 
 
-class Shadow:
+class Shadow(WrappingCaller):
     """A role caller that answers with ``inner`` and also puts each call to ``models`` on a gateway of its own."""
 
     def __init__(self, inner, gateway, models: list[str]) -> None:
-        self.inner, self.gateway, self.models, self.profile = inner, gateway, models, inner.profile
+        super().__init__(inner)
+        self.gateway, self.models = gateway, models
         self._one = asyncio.Lock()  # one call at a time: the server's log lines then follow the records' order
 
     async def call(self, role, inp, ctx):
@@ -100,15 +102,6 @@ class Shadow:
                 except BadModelOutputError:
                     pass  # a role without a safe answer (the locator): counted as unparsable, the run goes on
             return await self.inner.call(role, inp, ctx)
-
-    def assignment(self) -> dict[str, str]:
-        return self.inner.assignment()
-
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        pass
 
 
 async def run_file(pool, sentences, profile: str, name: str, chunk_size: int, *, manager: str | None = None,

@@ -41,6 +41,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from olp.bench.common import WrappingCaller
 from olp.caller import CallContext
 from olp.errors import BadModelOutputError, ConfigError
 from olp.observer import Observer
@@ -476,29 +477,16 @@ class FeedbackLog:
             replica.apply(event, replica.offset)
 
 
-class SyncedCaller:
+class SyncedCaller(WrappingCaller):
     """A worker's stream caller: before each call, its worker's replica applies the feedback that reached it."""
 
     def __init__(self, inner, log: FeedbackLog, replica) -> None:
-        self.inner, self.log, self.replica = inner, log, replica
-        self.profile = inner.profile
-
-    @property
-    def usage(self):
-        return self.inner.usage
+        super().__init__(inner)
+        self.log, self.replica = log, replica
 
     async def call(self, role, inp, ctx: CallContext):
         self.log.sync(self.replica)
         return await self.inner.call(role, inp, ctx)
-
-    def assignment(self) -> dict[str, str]:
-        return self.inner.assignment()
-
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        pass
 
 
 def _replicated_learner(job: Job, gateway, reward, options: dict[str, Any]) -> Learner:
