@@ -57,7 +57,7 @@ class OrderedDispatcher:
     ) -> None:
         self.work, self.ack, self.on_error = work, ack, on_error
         self._slots = asyncio.Semaphore(limit)
-        self.limit, self.per_key, self.window_s, self.clock = limit, per_key, window_s, clock
+        self.per_key, self.window_s, self.clock = per_key, window_s, clock
         self.capacity = limit  # grows with the live keys, never shrinks (permits in flight cannot be taken back)
         self._seen: dict[Hashable, float] = {}  # key -> when its last item came
         self._pruned = clock()

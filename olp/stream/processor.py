@@ -199,7 +199,7 @@ class StreamProcessor:
                 if problem:
                     return Outcome(dead_letter=problem, assignments=live.assignments.drain())
                 docs = await live.pipeline.feed(sentence)
-            boundary = ended or self.every_message or getattr(live.pipeline, "buffered", 0) == 0
+            boundary = ended or self.every_message or live.pipeline.buffered == 0
             state = self._snapshot(live, offset, ended) if boundary else None
         except Exception as exc:
             # The pipeline may be half-changed: rebuild it from its snapshot and the messages since, so the
