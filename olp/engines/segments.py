@@ -280,7 +280,7 @@ def _name(a: int, b: int, key: str | None, analysis: M.Analysis, zh: bool, known
         label = prod.label
     elif key and key.startswith("#"):
         label = f"{analysis.category} number {key[1:]}".strip() if not zh else f"{key[1:]}号链接"
-    if not label:  # a product of the show named by its category only ("this long red wig")
+    if not label:  # a product of the show named by its category only ("this silver pixie wig")
         said = Counter(lab for i, lab in analysis.category_at.items() if a <= i <= b)
         label = max(said, key=lambda s: (said[s] * (1 + 0.2 * len(s.split())), s)) if said else GENERIC[zh]
     price = _price(a, b, analysis)

@@ -68,7 +68,7 @@ def test_a_wrong_verdict_carries_a_correction_only_when_the_judges_own_answer_pa
 
 
 def test_mentions_use_the_number_or_the_most_specific_word():
-    texts = ["number 9 is here", "wig number nine", "number 13 now", "a wig"]
-    assert mentions("wig number 9: $89", texts, False) == [0, 1]
+    texts = ["number 9 is here", "lamp number nine", "number 13 now", "a lamp"]
+    assert mentions("lamp number 9: $89", texts, False) == [0, 1]
     assert mentions("leather wallet", ["leather shoes", "the wallet", "leather bag"], False) == [1]
     assert mentions("3号链接 茶叶", ["三号链接上了", "茶叶很好", "3号"], True) == [0, 2]
