@@ -20,7 +20,8 @@ def add_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
                                      "one learner for all streams and workers, shared through the olp-feedback topic")
     p.add_argument("--audit", choices=("all", "fixed", "adaptive", "settling"), default="settling",
                    help="with --manager: when the board judges (default %(default)s: a role and model pair less often "
-                        "the more verdicts the deployment has on it)")
+                        "the more verdicts the deployment has on it, down to 5%% of its calls or about one check a "
+                        "minute per worker, whichever is fewer)")
     p.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on 127.0.0.1:PORT")
     p.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default %(default)s)")
     p.add_argument("--exactly-once", action="store_true", help="faust's exactly_once guarantee (Kafka transactions)")
