@@ -185,10 +185,21 @@ def _without_when(noun: str) -> str:
     return noun
 
 
+#: Measure words that glue to the noun after a number or a demonstrative ("这条裙子" -> "条裙子").
+_ZH_MEASURE = frozenset("条双件个款套只支瓶盒罐袋")
+_ZH_COUNTED_BY = re.compile(r"(?:[这那哪每几一二两三四五六七八九十百0-9])$")
+#: Address terms after a name: "燕姐", "标哥" are people (the host, a guest), not products.
+_ZH_ADDRESS = ("姐", "哥", "弟", "妹", "叔", "姨", "嫂", "总")
+
+
 def _add_zh_noun(out: list[Mention], i: int, text: str, noun: str, start: int, n: int) -> None:
     noun = _without_when(noun.strip(T._ZH_FILLERS)).strip(T._ZH_FILLERS)
+    if len(noun) >= 3 and noun[0] in _ZH_MEASURE and _ZH_COUNTED_BY.search(text[:start]):
+        noun, start = noun[1:], start + 1  # "这条裙子": the skirt, not "条裙子"
     if len(noun) < 2 or len(noun) > 8 or noun in ZH_NOT_PRODUCT or noun in ZH_STOP:
         return
+    if len(noun) <= 3 and noun.endswith(_ZH_ADDRESS):
+        return  # a person addressed by name
     if any(noun.endswith(x) or noun.startswith(x) for x in ("宝子", "主播", "直播", "链接", "价格")):
         return
     if noun.endswith("色") and len(noun) <= 3:

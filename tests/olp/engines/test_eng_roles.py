@@ -77,6 +77,14 @@ def test_a_time_word_glued_to_a_chinese_product_is_not_part_of_its_name(engine):
     assert topics and all("今天" not in t for t in topics), topics
 
 
+def test_a_chinese_name_drops_its_measure_word_and_is_never_a_person():
+    rows = [(1, "下面这条裙子是我们的新款。"), (2, "裙子是纯棉的面料特别舒服。"), (3, "这条裙子今天只要129元。"),
+            (4, "好的接下来丽姐给大家上一双鞋子。"), (5, "这双鞋子鞋底特别软。"), (6, "丽姐说鞋子到手价89元。")]
+    topics, _ = find_and_locate("quality", rows, "ecommerce-zh")
+    names = [t.split(":")[0] for t in topics]
+    assert names == ["裙子", "鞋子"], topics
+
+
 def test_commerce_zh_fast_finds_both_prices():
     topics, spans = find_and_locate("fast", COMMERCE_ZH, "ecommerce-zh")
     assert [t.split(":")[1].strip() for t in topics] == ["79元", "49元"]
