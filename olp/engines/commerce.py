@@ -84,7 +84,8 @@ def _en_mentions(i: int, text: str, nxt: str | None, quality: bool) -> list[Ment
             k = j - 1
             while k >= 0 and len(mods) < (2 if quality else 1):
                 m = words[k]
-                if not m.isalpha() or m in EN_STOP or m in EN_NOT_PRODUCT or m in T._UNITS or m in T._TENS:
+                if (not m.isalpha() or m in EN_STOP or m in EN_NOT_PRODUCT or m in T._UNITS or m in T._TENS
+                        or m in _EN_NOT_MODIFIER):
                     break
                 mods.insert(0, m)
                 k -= 1
@@ -104,6 +105,11 @@ def _en_mentions(i: int, text: str, nxt: str | None, quality: bool) -> list[Ment
             out.append(Mention(i + 1, 0.0, f"#{int(nn[0].value)}", f"number {int(nn[0].value)}", 3.0))
     return out
 
+
+#: Words before a product noun that say which one or what to do with it, not what it is ("the next wig",
+#: "use shampoo"): they end the name's modifiers.
+_EN_NOT_MODIFIER = frozenset("next another first last previous use using try wear wearing show showing buy "
+                             "grab pick check".split())
 
 #: Words after "number one" that make it a ranking, not a product called by number ("number one best seller").
 _RANKING_AFTER = frozenset("best seller sellers bestseller selling choice brand rated fan priority reason thing rule "

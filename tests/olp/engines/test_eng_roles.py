@@ -85,6 +85,13 @@ def test_a_chinese_name_drops_its_measure_word_and_is_never_a_person():
     assert names == ["裙子", "鞋子"], topics
 
 
+def test_an_english_name_is_what_the_product_is_not_which_one():
+    rows = [(1, "alright ladies here comes the next scarf."), (2, "this scarf is pure cashmere and so soft."),
+            (3, "the scarf is only forty nine dollars today."), (4, "grab it before it's gone.")]
+    topics, _ = find_and_locate("quality", rows, "ecommerce-en")
+    assert [t.split(":")[0] for t in topics] == ["scarf"], topics
+
+
 def test_commerce_zh_fast_finds_both_prices():
     topics, spans = find_and_locate("fast", COMMERCE_ZH, "ecommerce-zh")
     assert [t.split(":")[1].strip() for t in topics] == ["79元", "49元"]
