@@ -27,8 +27,10 @@ Configurations run in ``--workers`` processes.
 
 ``--stream-counts 1,10,100`` reports instead what learning costs per stream when streams share one learner
 (issue 10): Role-RL at each stream count, with each ``--learner-workers`` count of workers holding their own
-replica of the learner (``olp.stream.learner.Replica``) fed by one ordered feedback log (``FeedbackLog``: the
-olp-feedback topic in one process), against all-claude and the best fixed model per role on the same streams.
+replica of the learner (``olp.stream.learner.Replica``) fed by one ordered feedback log, against all-claude and
+the best fixed model per role on the same streams. One worker runs in the job's process (``FeedbackLog``: the
+olp-feedback topic in one process); more run as that many OS processes, each with its share of the streams
+(round robin) on its own virtual clock, exchanging feedback in lock-step (``olp.bench.lockstep``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from olp.bench.common import WrappingCaller
+from olp.bench.lockstep import ExchangedLog, FeedbackLog, lockstep, run_processes
 from olp.caller import CallContext
 from olp.errors import BadModelOutputError, ConfigError
 from olp.observer import Observer
@@ -347,36 +350,51 @@ class Tally(Observer):
             self.by_model[rec.model] = self.by_model.get(rec.model, 0) + 1
 
 
-def transcripts(streams: int, sentences: int, seed: int, zh_share: float) -> list:
-    """The run's transcripts: ids unique across streams (the simulated pool looks sentences up by id)."""
+def transcripts(streams: int, sentences: int, seed: int, zh_share: float, share: range | None = None) -> list:
+    """The run's transcripts (or those of stream numbers ``share``): ids unique across streams (the simulated pool
+    looks sentences up by id)."""
     from olp.datasets.synthetic import SyntheticConfig, generate
 
     stride = 10 ** max(7, len(str(sentences)) + 1)
     out = []
-    for k in range(streams):
+    for k in range(streams) if share is None else share:
         cfg = SyntheticConfig(start_id=(k + 1) * stride)
         out.append(generate(sentences, "zh" if _is_zh(k, zh_share) else "en", seed=seed * 100_003 + k, config=cfg))
     return out
 
 
 def run_job(job: Job) -> dict[str, Any]:
-    """Run one configuration over all streams (in this process) and summarize it."""
+    """Run one configuration over all streams and summarize it: in this process, or with Role-RL shared by
+    ``job.replicas`` > 1 workers, in that many worker processes (``olp.bench.lockstep``)."""
+    started = time.perf_counter()
+    if job.kind == "rl" and job.replicas > 1:
+        parts = run_processes(job.replicas, _worker_process, job)
+    else:
+        parts = [_run_streams(job, range(job.streams))]
+    summary = _summarize(job, parts)
+    summary["process_s"] = time.perf_counter() - started
+    return summary
+
+
+def _worker_process(worker: int, conn, job: Job) -> dict[str, Any]:
+    """One worker process: its share of the streams (round robin), its own replica, in lock-step with the rest."""
+    return _run_streams(job, range(worker, job.streams, job.replicas), (worker, conn))
+
+
+def _run_streams(job: Job, share: range, lockstep_with: tuple[int, Any] | None = None) -> dict[str, Any]:
     import os
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from olp.bench.simpool import SimPool
 
-    started = time.perf_counter()
     sim = SimPool(time_scale=job.time_scale, seed=job.seed)
-    streams = transcripts(job.streams, job.sentences, job.seed, job.zh_share)
+    streams = transcripts(job.streams, job.sentences, job.seed, job.zh_share, share)
     for t in streams:
         sim.register(t)
     sim.install()
     factory = VirtualTimeLoop if job.clock == "virtual" else None
     with asyncio.Runner(loop_factory=factory) as runner:
-        summary = runner.run(_run(job, sim, streams))
-    summary["process_s"] = time.perf_counter() - started
-    return summary
+        return runner.run(_run(job, sim, streams, lockstep_with))
 
 
 @dataclass
@@ -404,28 +422,58 @@ class Learner:
             out["assignment_changes"] = self.callers[0].board.changes
         usage = [c.usage for c in self.callers if hasattr(c, "usage")]
         if usage:  # role_rl.caller's own accounting
-            for key in ("exploration_calls", "exploration_cost_usd", "audited_calls", "corrections",
-                        "assignment_changes", "board_calls", "board_cost_usd"):
+            for key in _USAGE:
                 out["learning_" + key if key.startswith("board") else key] = sum(getattr(u, key) for u in usage)
         replicas = self.replicas
         if replicas:  # every replica applied the whole log: do they end in the same state?
             out["replicas"] = len(replicas)
             out["replicas_agree"] = all(r.assignment() == replicas[0].assignment() for r in replicas)
             out["feedback_events"] = len(self.log.entries)
+            out["feedback_ids_unique"] = len({e["id"] for _, e in self.log.entries}) == len(self.log.entries)
+            out["applied_per_replica"] = [r.events for r in replicas]
+            out["assignment"] = replicas[0].assignment()
         return out
 
 
-def _rl_learner(job: Job, sim, gateway) -> Learner:
+_USAGE = ("exploration_calls", "exploration_cost_usd", "audited_calls", "corrections", "assignment_changes",
+          "board_calls", "board_cost_usd")
+
+
+def _merge_learners(outs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The learner summaries of the worker processes as one: usage summed, replicas compared across processes,
+    the final assignment per language from the first process that ran a stream in it."""
+    if len(outs) == 1:
+        return outs[0]
+    out = dict(outs[0])
+    final: dict[str, Any] = {}
+    for o in outs:
+        for lang, a in o["final_assignment"].items():
+            final.setdefault(lang, a)
+    out["final_assignment"] = dict(sorted(final.items()))
+    for key in _USAGE:
+        key = "learning_" + key if key.startswith("board") else key
+        if any(key in o for o in outs):  # a worker with no stream made no calls: it has no usage
+            out[key] = sum(o.get(key, 0) for o in outs)
+    out["replicas"] = sum(o["replicas"] for o in outs)
+    out["replicas_agree"] = all(o["replicas_agree"] and o["assignment"] == outs[0]["assignment"] for o in outs)
+    out["feedback_events"] = max(o["feedback_events"] for o in outs)
+    out["logs_agree"] = len({o["feedback_events"] for o in outs}) == 1
+    out["feedback_ids_unique"] = all(o["feedback_ids_unique"] for o in outs)
+    out["applied_per_replica"] = [n for o in outs for n in o["applied_per_replica"]]
+    out["epochs"] = outs[0]["epochs"]
+    return out
+
+
+def _rl_learner(job: Job, sim, gateway, lockstep_with: tuple[int, Any] | None = None) -> Learner:
     """The job's Role-RL: ``role_rl.caller.RLCaller`` (with ``role_rl.board``), or the stand-in here."""
     from olp.observer import Observer
-    from role_rl.audit import AuditPolicy
     from role_rl.managers import make_manager
     from role_rl.reward import preset
 
     reward = preset("olp")
     options = {"reward_scale": reward.v} if job.arg in ("bandit", "ppo") else {}
     manager = make_manager(job.arg, gateway.pool.names, seed=job.seed, **options)
-    audit = AuditPolicy(mode=job.audit, seed=job.seed)
+    audit = _audit(job)
     use_role_rl = job.rl_caller == "role_rl"
     if job.rl_caller == "auto":
         try:
@@ -436,7 +484,7 @@ def _rl_learner(job: Job, sim, gateway) -> Learner:
         except ImportError:
             use_role_rl = False
     if job.replicas:
-        return _replicated_learner(job, gateway, reward, options)
+        return _replicated_learner(job, gateway, reward, options, lockstep_with)
     if use_role_rl:
         from role_rl.board import Board as RLBoard
         from role_rl.caller import RLCaller
@@ -451,30 +499,13 @@ def _rl_learner(job: Job, sim, gateway) -> Learner:
                    lambda prof: SimBoardCaller(gateway, prof, shared, concurrency=job.concurrency))
 
 
-class FeedbackLog:
-    """The olp-feedback topic in one process: events in publishing order, each reaching every replica ``delay``
-    (loop seconds) after it was published. Every replica applies the same order, as the workers do from Kafka."""
+def _audit(job: Job, seed: int | None = None):
+    """The job's audit policy, its call rates on the nominal clock (the loop's runs at the time scale)."""
+    from role_rl.audit import AuditPolicy
 
-    def __init__(self, loop, delay: float) -> None:
-        self.loop, self.delay = loop, delay
-        self.entries: list[tuple[float, dict[str, Any]]] = []
-        self.seq: dict[str, int] = {}
-
-    def publish(self, feedback, producer: str) -> None:
-        from olp.stream.learner import feedback_event
-
-        seq = self.seq.get(producer, 0)
-        self.seq[producer] = seq + 1
-        self.entries.append((self.loop.time() + self.delay, feedback_event(feedback, producer, seq, self.loop.time())))
-
-    def sync(self, replica, everything: bool = False) -> None:
-        """Apply to ``replica`` the events that have reached it, in log order."""
-        now = self.loop.time()
-        while replica.offset < len(self.entries):
-            due, event = self.entries[replica.offset]
-            if due > now and not everything:
-                return
-            replica.apply(event, replica.offset)
+    loop = asyncio.get_running_loop()
+    return AuditPolicy(mode=job.audit, seed=job.seed if seed is None else seed,
+                       clock=lambda: loop.time() / job.time_scale)
 
 
 class SyncedCaller(WrappingCaller):
@@ -489,31 +520,34 @@ class SyncedCaller(WrappingCaller):
         return await self.inner.call(role, inp, ctx)
 
 
-def _replicated_learner(job: Job, gateway, reward, options: dict[str, Any]) -> Learner:
+def _replicated_learner(job: Job, gateway, reward, options: dict[str, Any],
+                        lockstep_with: tuple[int, Any] | None = None) -> Learner:
     """``job.replicas`` workers, each with its own learner replica (manager, board, audit policy) for its share of
-    the streams (round robin), all fed by one feedback log: what ``olp worker --manager`` runs, minus Kafka."""
+    the streams (round robin), all fed by one feedback log: what ``olp worker --manager`` runs, minus Kafka. In a
+    worker process (``lockstep_with``: its number and its pipe to the hub) only that worker's replica is here."""
     from olp.observer import Observer
     from olp.stream.learner import Replica
-    from role_rl.audit import AuditPolicy
     from role_rl.board import Board as RLBoard
     from role_rl.caller import RLCaller
     from role_rl.managers import make_manager
     from role_rl.pool import Pool
 
     loop = asyncio.get_running_loop()
-    log = FeedbackLog(loop, job.feedback_delay_s * job.time_scale)  # the loop runs at the time scale
+    delay = job.feedback_delay_s * job.time_scale  # the loop runs at the time scale
+    here = [lockstep_with[0]] if lockstep_with else list(range(job.replicas))
+    log = ExchangedLog(loop, delay, here[0]) if lockstep_with else FeedbackLog(loop, delay)
     prices = Pool(gateway.pool, gateway).prices_per_m()
     replicas = []
-    for w in range(job.replicas):  # each worker draws its own explorations: its own seed
+    for w in here:  # each worker draws its own explorations: its own seed
         manager = make_manager(job.arg, gateway.pool.names, seed=job.seed + w, **options)
-        replicas.append(Replica(manager, AuditPolicy(mode=job.audit, seed=job.seed + w),
-                                RLBoard(gateway, prices_per_m=prices), reward.v))
-    learner = Learner(f"role_rl.caller.RLCaller, {job.replicas} worker(s) sharing the learner through a feedback "
-                      f"log (judge {job.judge}, audit {job.audit})", replicas[0].manager, None)
+        replicas.append(Replica(manager, _audit(job, job.seed + w), RLBoard(gateway, prices_per_m=prices), reward.v))
+    where = "worker processes in lock-step" if lockstep_with else "a feedback log in one process"
+    learner = Learner(f"role_rl.caller.RLCaller, {job.replicas} worker(s) sharing the learner through {where} "
+                      f"(judge {job.judge}, audit {job.audit})", replicas[0].manager, None)
 
     def make(prof):
-        w = len(learner.callers) % job.replicas
-        rep = replicas[w]
+        i = len(learner.callers) % len(here)
+        rep, w = replicas[i], here[i]
         inner = RLCaller(gateway, prof, rep.manager, rep.board, reward=reward, audit=rep.audit, observer=Observer(),
                          concurrency=job.concurrency, learn=lambda fb, w=w: log.publish(fb, f"worker-{w}"),
                          elections=False)
@@ -523,7 +557,8 @@ def _replicated_learner(job: Job, gateway, reward, options: dict[str, Any]) -> L
     return learner
 
 
-async def _run(job: Job, sim, streams: list) -> dict[str, Any]:
+async def _run(job: Job, sim, streams: list, lockstep_with: tuple[int, Any] | None = None) -> dict[str, Any]:
+    """Run ``streams`` (all of the job's, or a worker process's share); what ``_summarize`` adds up."""
     from olp.caller import DirectCaller
     from olp.bench.common import with_assignment
     from olp.bench.simpool import best_per_role
@@ -540,7 +575,7 @@ async def _run(job: Job, sim, streams: list) -> dict[str, Any]:
     # the gateway times calls on the loop's clock, unscaled: records (and Role-RL's reward) carry nominal latency
     gateway = Gateway(with_assignment(pool, job.arg) if job.kind == "model" else pool, observer=tally,
                       clock=lambda: loop.time() / job.time_scale)
-    learner = _rl_learner(job, sim, gateway) if job.kind == "rl" else None
+    learner = _rl_learner(job, sim, gateway, lockstep_with) if job.kind == "rl" else None
     assignment = best_per_role(sim.accuracy) if job.kind == "best" else None
     totals = {"gold_topics": 0, "matched": 0, "gold_pairs": 0, "pairs_hit": 0, "documents": 0}
 
@@ -566,39 +601,78 @@ async def _run(job: Job, sim, streams: list) -> dict[str, Any]:
         totals["pairs_hit"] += len(gold & predicted_pairs(docs))
         totals["documents"] += len(docs)
 
+    done, barrier = asyncio.Event(), None
+    if lockstep_with is not None:
+        barrier = asyncio.ensure_future(lockstep(learner.log, lockstep_with[1], learner.log.delay, done))
     clock, real, cpu = loop.time(), time.perf_counter(), time.process_time()
     await asyncio.gather(*(one(t) for t in streams))
     clock, real, cpu = loop.time() - clock, time.perf_counter() - real, time.process_time() - cpu
-    wall = clock / job.time_scale  # at nominal latencies
-
+    epochs = None
+    if barrier is not None:  # every process's events reach this one's log before its replica's final state
+        done.set()
+        epochs = await barrier
     by_role: dict[str, list[float]] = {}
     for e in sim.ledger:
         by_role.setdefault(e.role, []).append(e.latency_s)
-    latency_sum = math.fsum(e.latency_s for e in sim.ledger)
-    role_right = sum(v[0] for v in trace.by_role.values())
-    role_calls = sum(v[1] for v in trace.by_role.values())
-    chunks = sorted(trace.by_chunk)
+    part = {"tally": {k: v for k, v in vars(tally).items()}, "by_chunk": trace.by_chunk, "by_role": trace.by_role,
+            "latencies_s": by_role, "totals": totals, "clock_s": clock, "real_s": real, "cpu_s": cpu}
+    if learner is not None:  # what the manager would use now, in the last context seen in each language
+        part["learner"] = learner.summary(trace.contexts)
+        if epochs is not None:
+            part["learner"]["epochs"] = epochs
+    return part
+
+
+def _summarize(job: Job, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One configuration's row from its parts (one per process that ran streams of it)."""
+    tally = {k: sum(p["tally"][k] for p in parts) for k in parts[0]["tally"] if k != "by_model"}
+    by_model: dict[str, int] = {}
+    by_chunk: dict[int, list[float]] = {}
+    by_role_right: dict[str, list[int]] = {}
+    latencies: dict[str, list[float]] = {}
+    totals = {k: sum(p["totals"][k] for p in parts) for k in parts[0]["totals"]}
+    for p in parts:
+        for m, n in p["tally"]["by_model"].items():
+            by_model[m] = by_model.get(m, 0) + n
+        for c, v in p["by_chunk"].items():
+            into = by_chunk.setdefault(c, [0, 0, 0.0])
+            for i in range(3):
+                into[i] += v[i]
+        for r, v in p["by_role"].items():
+            into = by_role_right.setdefault(r, [0, 0])
+            into[0] += v[0]
+            into[1] += v[1]
+        for r, v in p["latencies_s"].items():
+            latencies.setdefault(r, []).extend(v)
+    clock = max(p["clock_s"] for p in parts)  # lock-stepped processes: the run ends with the last one's streams
+    wall = clock / job.time_scale  # at nominal latencies
+    real = max(p["real_s"] for p in parts)
+    cpu = sum(p["cpu_s"] for p in parts)
+    latency_sum = math.fsum(x for v in latencies.values() for x in v)
+    role_right = sum(v[0] for v in by_role_right.values())
+    role_calls = sum(v[1] for v in by_role_right.values())
+    chunks = sorted(by_chunk)
     out: dict[str, Any] = {
         "name": job.name, "kind": job.kind, "arg": job.arg,
         "topic_recall": totals["matched"] / max(1, totals["gold_topics"]),
         "aspect_recall": totals["pairs_hit"] / max(1, totals["gold_pairs"]),
         "correct_share": role_right / max(1, role_calls),
-        "correct_share_by_role": {r: v[0] / max(1, v[1]) for r, v in trace.by_role.items()},
-        "cost_usd": tally.cost, "board_cost_usd": tally.board_cost,
-        "calls": tally.calls, "board_calls": tally.board_calls, "role_calls": role_calls,
-        "failed_calls": tally.failed, "input_tokens": tally.tokens_in, "output_tokens": tally.tokens_out,
-        "calls_by_model": dict(sorted(tally.by_model.items())), **totals,
+        "correct_share_by_role": {r: v[0] / max(1, v[1]) for r, v in by_role_right.items()},
+        "cost_usd": tally["cost"], "board_cost_usd": tally["board_cost"],
+        "calls": tally["calls"], "board_calls": tally["board_calls"], "role_calls": role_calls,
+        "failed_calls": tally["failed"], "input_tokens": tally["tokens_in"], "output_tokens": tally["tokens_out"],
+        "calls_by_model": dict(sorted(by_model.items())), **totals,
         "latency_sum_s": latency_sum, "wall_s": wall, "clock": job.clock, "clock_s": clock, "real_s": real,
         "cpu_s": cpu, "hidden": latency_sum / wall if wall else None,
-        "cpu_per_wall": cpu / wall if wall else None,
-        "latency_by_role_s": {r: _pcts(v) for r, v in by_role.items()},
-        "latencies_s": by_role,
-        "curve_correct": [trace.by_chunk[c][0] / max(1, trace.by_chunk[c][1]) for c in chunks],
-        "curve_cost": [trace.by_chunk[c][2] for c in chunks],
-        "curve_calls": [trace.by_chunk[c][1] for c in chunks],
+        "cpu_per_wall": cpu / wall if wall else None, "processes": len(parts),
+        "latency_by_role_s": {r: _pcts(v) for r, v in latencies.items()},
+        "latencies_s": latencies,
+        "curve_correct": [by_chunk[c][0] / max(1, by_chunk[c][1]) for c in chunks],
+        "curve_cost": [by_chunk[c][2] for c in chunks],
+        "curve_calls": [by_chunk[c][1] for c in chunks],
     }
-    if learner is not None:  # what the manager would use now, in the last context seen in each language
-        out.update(learner.summary(trace.contexts))
+    if "learner" in parts[0]:
+        out.update(_merge_learners([p["learner"] for p in parts]))
     return out
 
 
@@ -681,6 +755,12 @@ def learning_jobs(args: argparse.Namespace) -> list[Job]:
         raise ConfigError("--stream-counts needs a Role-RL manager (--managers bandit)")
     if args.feedback_delay < 0:
         raise ConfigError("--feedback-delay must be at least 0")
+    if max(workers) > 1 and args.clock != "virtual":
+        raise ConfigError("--learner-workers above 1 runs worker processes in lock-step on virtual clocks; "
+                          "use --clock virtual (the default) or --learner-workers 1")
+    if max(workers) > 1 and args.feedback_delay <= 0:
+        raise ConfigError("--learner-workers above 1 needs --feedback-delay above 0: the worker processes exchange "
+                          "feedback once per delay (e.g. 0.1)")
     common = dict(sentences=args.sentences, time_scale=args.time_scale, seed=args.seed, zh_share=args.zh_share,
                   judge=args.judge, audit=args.audit, rl_caller="role_rl", clock=args.clock,
                   feedback_delay_s=args.feedback_delay)
@@ -733,8 +813,8 @@ def run_learning(args: argparse.Namespace) -> int:
         "", md_table(header, table), "",
         "learning = board + exploration. Workers: each holds its own replica of the learner (manager, board, audit "
         "policy) for its share of the streams; every judged call's feedback goes to one ordered log that every "
-        "replica applies, as `olp worker --manager` does through the olp-feedback topic (here in one process, "
-        "without Kafka). all-claude and best fixed: the same streams with a fixed assignment, no board.",
+        "replica applies, as `olp worker --manager` does through the olp-feedback topic (without Kafka: 1 worker "
+        "in one process, more as OS processes exchanging feedback in lock-step). all-claude and best fixed: the same streams with a fixed assignment, no board.",
         f"Run time {elapsed:.0f} s with {args.workers} process(es).",
     ]
     payload = {"benchmark": "scale-learning", "sentences": args.sentences, "seed": args.seed, "clock": args.clock,

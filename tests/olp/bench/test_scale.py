@@ -117,10 +117,30 @@ def test_learning_table_shares_one_learner_between_workers_and_costs_less_per_st
         assert rows[6, workers]["learning_cost_per_stream_usd"] < rows[1, workers]["learning_cost_per_stream_usd"]
 
 
+def test_two_learner_workers_are_two_processes_that_agree_and_repeat_exactly(capsys):
+    args = _args("--managers", "bandit", "--stream-counts", "3", "--learner-workers", "1,2", "--sentences", "120",
+                 "--audit", "settling", "--json")
+    runs = []
+    for _ in range(2):
+        assert scale.run(args) == 0
+        runs.append(json.loads(capsys.readouterr().out))
+    rows = {r["workers"]: r for r in runs[0]["rows"]}
+    assert set(rows[1]) == set(rows[2])  # the same columns whichever way the workers run
+    two = runs[0]["configurations"]["Role-RL (bandit), 2 worker(s) @3"]
+    assert two["processes"] == 2 and two["replicas"] == 2 and two["epochs"] > 1
+    assert two["replicas_agree"] and two["logs_agree"] and two["feedback_ids_unique"]
+    assert two["applied_per_replica"] == [two["feedback_events"]] * 2  # each event applied once in each process
+    assert two["feedback_events"] == two["board_calls"] > 0  # every judged call's feedback reached the log
+    assert runs[0]["configurations"]["Role-RL (bandit), 1 worker(s) @3"]["processes"] == 1
+    assert json.dumps(runs[0]["rows"], sort_keys=True) == json.dumps(runs[1]["rows"], sort_keys=True)
+
+
 @pytest.mark.parametrize("flags, message", [
     (("--stream-counts", "1,ten"), "--stream-counts takes comma-separated whole numbers"),
     (("--stream-counts", "0"), "--stream-counts takes comma-separated numbers of at least 1"),
     (("--stream-counts", "1", "--managers", ""), "--stream-counts needs a Role-RL manager"),
+    (("--stream-counts", "1", "--clock", "real"), "use --clock virtual"),
+    (("--stream-counts", "1", "--feedback-delay", "0"), "needs --feedback-delay above 0"),
 ])
 def test_learning_table_refuses_bad_counts(flags, message):
     from olp.errors import ConfigError
