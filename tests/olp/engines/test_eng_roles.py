@@ -17,6 +17,7 @@ from engine_cases import (
     sentences,
 )
 
+from olp.engines import commerce
 from olp.roles.chunk_splitter import SplitterInput
 from olp.roles.content_organizer import OrganizerInput
 from olp.roles.format_checker import FormatInput
@@ -86,10 +87,10 @@ def test_a_chinese_name_drops_its_measure_word_and_is_never_a_person():
 
 
 def test_an_english_name_is_what_the_product_is_not_which_one():
-    rows = [(1, "alright ladies here comes the next scarf."), (2, "this scarf is pure cashmere and so soft."),
-            (3, "the scarf is only forty nine dollars today."), (4, "grab it before it's gone.")]
-    topics, _ = find_and_locate("quality", rows, "ecommerce-en")
-    assert [t.split(":")[0] for t in topics] == ["scarf"], topics
+    texts = ["ladies, let's try the next dress.", "the next dress fits every size.", "i use shampoo on it.",
+             "we use shampoo daily, nineteen dollars."]
+    labels = {m.label for m in commerce.analyze(texts, zh=False, quality=True).mentions}
+    assert labels == {"dress", "shampoo"}, labels
 
 
 def test_commerce_zh_fast_finds_both_prices():
