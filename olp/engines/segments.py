@@ -54,6 +54,8 @@ EN_TRANSITIONS = (
     "next collection", "next outfit", "our first one", "the first one", "new arrival", "new arrivals",
     "final collection", "last but not least", "let me show you this", "let me show this", "next we have",
     "next we've got", "next we got",
+    # a try-on show changes product when the host puts the next one on
+    "let's put on", "lets put on", "let me put on", "let's try on", "lets try on", "let me try on",
 )
 #: "next" and a product noun: the next bag, the next wig.
 _EN_NEXT_HEAD = re.compile(r"\bnext (?:\w+ )?(?:" + "|".join(sorted(C.EN_PRODUCT_HEADS)) + r")\b")

@@ -65,6 +65,21 @@ def test_a_product_introduced_by_name_after_a_numbered_one_is_its_own_topic(engi
     assert spans == [(1, 4), (5, 8)]
 
 
+def test_a_try_on_show_changes_product_when_the_host_puts_the_next_one_on():
+    # No numbers, no prices named with the change: the try-on itself is the cue.
+    rows = [
+        (1, "this silky straight wig is thirty inches long"),
+        (2, "look at the shine on her, she moves so natural"),
+        (3, "she is sixty nine dollars in the shop right now"),
+        (4, "okay let me put on a little curly look for you"),
+        (5, "these curls are so bouncy, i love the volume"),
+        (6, "she is seventy nine dollars in the shop"),
+    ]
+    topics, spans = find_and_locate("quality", rows, "ecommerce-en")
+    assert spans == [(1, 3), (4, 6)], (topics, spans)
+    assert "$69" in topics[0] and "$79" in topics[1]
+
+
 def test_commerce_zh_products_prices_and_spans_quality():
     topics, spans = find_and_locate("quality", COMMERCE_ZH, "ecommerce-zh")
     assert topics == ["碧螺春绿茶: 79元", "紫砂茶杯: 49元"]  # today's price, not the usual one
