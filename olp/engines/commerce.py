@@ -200,6 +200,8 @@ _ZH_ADDRESS = ("姐", "哥", "弟", "妹", "叔", "姨", "嫂", "总")
 
 def _add_zh_noun(out: list[Mention], i: int, text: str, noun: str, start: int, n: int) -> None:
     noun = _without_when(noun.strip(T._ZH_FILLERS)).strip(T._ZH_FILLERS)
+    if noun.startswith(("谢谢", "感谢")):
+        noun, start = noun[2:], start + 2  # "谢谢表哥": thanking someone
     if len(noun) >= 3 and noun[0] in _ZH_MEASURE and _ZH_COUNTED_BY.search(text[:start]):
         noun, start = noun[1:], start + 1  # "这条裙子": the skirt, not "条裙子"
     if len(noun) < 2 or len(noun) > 8 or noun in ZH_NOT_PRODUCT or noun in ZH_STOP:
