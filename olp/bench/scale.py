@@ -101,7 +101,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "per role at the same size (e.g. 1,10,100)")
     p.add_argument("--learner-workers", default="1,2", metavar="N,N,...",
                    help="with --stream-counts: workers sharing the learner, each with its own replica fed by the "
-                        "feedback log (default 1,2)")
+                        "feedback log; above 1 they are OS processes exchanging feedback in lock-step on the "
+                        "virtual clock (default 1,2)")
     p.add_argument("--feedback-delay", type=float, default=0.1,
                    help="with --stream-counts: nominal seconds before a feedback event reaches every worker's "
                         "replica (default 0.1)")
