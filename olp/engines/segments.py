@@ -290,7 +290,8 @@ def _name(a: int, b: int, key: str | None, analysis: M.Analysis, zh: bool, known
 
 
 def _price(a: int, b: int, analysis: M.Analysis) -> str:
-    """The price said most often in the stretch (the first of those on a tie), today's not the regular one."""
+    """The price said most often in the stretch, today's not the regular one; on a tie the one said last (a
+    product's talk ends on its final price, and may open on the last product's)."""
     said = [p for i in range(a, b + 1) for p in analysis.prices[i] if not p.discount and not p.regular]
     if not said:
         return ""
@@ -299,7 +300,7 @@ def _price(a: int, b: int, analysis: M.Analysis) -> str:
     for p in said:
         counts[p.value] += (2 if p.strong else 1) * (2 if p.deal else 1)
     top = max(counts.values())
-    return next(p.surface for p in said if counts[p.value] == top)
+    return next(p.surface for p in reversed(said) if counts[p.value] == top)
 
 
 def find(segments: list[Segment], name: str, zh: bool) -> Segment | None:

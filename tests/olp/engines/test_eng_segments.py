@@ -114,6 +114,14 @@ def test_the_price_said_most_often_names_the_stretch():
     assert seg.name == "linen shirt: $29"
 
 
+def test_on_a_tie_the_price_said_last_names_the_stretch():
+    # a price said once early (another product's), and this one's said once at the end
+    rows = ["next one this is our jacket", "that cap is nineteen dollars", "the jacket is so warm",
+            "and the jacket is twenty five dollars"]
+    (seg,) = S.segment(rows, False, True)
+    assert seg.name == "jacket: $25"
+
+
 def test_todays_price_names_the_stretch_over_the_usual_one():
     rows = ["来看一下这款保温杯", "保温杯平常买要八十九块钱，八十九块钱", "今天直播间只要三十九块钱", "保温杯有三个颜色"]
     (seg,) = S.segment(rows, True, True)
