@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import math
 import selectors
 import time
@@ -430,7 +431,9 @@ class Learner:
             out["replicas"] = len(replicas)
             out["replicas_agree"] = all(r.assignment() == replicas[0].assignment() for r in replicas)
             out["feedback_events"] = len(self.log.entries)
-            out["feedback_ids_unique"] = len({e["id"] for _, e in self.log.entries}) == len(self.log.entries)
+            ids = [e["id"] for _, e in self.log.entries]
+            out["feedback_ids_unique"] = len(set(ids)) == len(ids)
+            out["log_digest"] = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]  # the log's order
             out["applied_per_replica"] = [r.events for r in replicas]
             out["assignment"] = replicas[0].assignment()
         return out
@@ -458,7 +461,7 @@ def _merge_learners(outs: list[dict[str, Any]]) -> dict[str, Any]:
     out["replicas"] = sum(o["replicas"] for o in outs)
     out["replicas_agree"] = all(o["replicas_agree"] and o["assignment"] == outs[0]["assignment"] for o in outs)
     out["feedback_events"] = max(o["feedback_events"] for o in outs)
-    out["logs_agree"] = len({o["feedback_events"] for o in outs}) == 1
+    out["logs_agree"] = len({o["log_digest"] for o in outs}) == 1  # the same events in the same order
     out["feedback_ids_unique"] = all(o["feedback_ids_unique"] for o in outs)
     out["applied_per_replica"] = [n for o in outs for n in o["applied_per_replica"]]
     out["epochs"] = outs[0]["epochs"]
