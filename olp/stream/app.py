@@ -382,6 +382,19 @@ def create_app(
                         partition, offset, item.message.key, seconds, dispatcher.in_flight,
                         awaiting(agent) if agent is not None else "(not started)", dispatcher.stacks())
 
+    revoked: set[int] = set()  # partitions held by no one here at the last tick
+
+    def evict_revoked(mine: list[Any]) -> None:
+        # A partition missing at two ticks in a row is gone (one tick may fall inside a rebalance): its streams'
+        # pipelines leave memory, or a long-running worker would keep every stream it ever held.
+        nonlocal revoked
+        held = {tp.partition for tp in mine}
+        now_missing = processor.partitions_in_memory() - held
+        gone = processor.evict(held | (now_missing - revoked))
+        if gone:
+            log.info("dropped %d pipelines of revoked partitions %s", len(gone), sorted(revoked & now_missing))
+        revoked = now_missing
+
     @app.timer(LAG_INTERVAL_S)
     async def report_lag() -> None:
         mine = sorted(
@@ -389,6 +402,7 @@ def create_app(
         )
         report_stalls()
         await save_watermarks(mine)
+        evict_revoked(mine)
         await catch_up(mine)
         prometheus = isinstance(observer, PrometheusObserver)
         if prometheus:
@@ -435,6 +449,7 @@ def create_app(
     app.olp_state = state
     app.olp_save_watermarks = save_watermarks  # for tests: what the lag timer does every second
     app.olp_catch_up = catch_up  # for tests: likewise
+    app.olp_evict_revoked = evict_revoked  # for tests: likewise
     app.olp_learner = learner
     return app
 

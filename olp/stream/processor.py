@@ -234,6 +234,28 @@ class StreamProcessor:
         return min((live.journal[0][0] for live in self._live.values()
                     if live.partition == partition and live.journal), default=None)
 
+    def evict(self, held: set[int]) -> list[str]:
+        """Drop from memory the pipelines of streams whose partition is not in ``held`` (revoked: another worker
+        owns the stream now) and that are not in the middle of a message or a save; returns their names.
+
+        Nothing is lost: the partition's new owner reads back from its watermark, which never passed a message
+        in no saved state, and if the partition comes back here, so does this worker (``reassigned``).
+        """
+        gone = [stream for stream, live in self._live.items()
+                if live.partition not in held and not live.busy and live.saving is None]
+        for stream in gone:
+            del self._live[stream]
+        return gone
+
+    @property
+    def streams_in_memory(self) -> int:
+        """How many streams have a pipeline in memory."""
+        return len(self._live)
+
+    def partitions_in_memory(self) -> set[int]:
+        """The partitions of the streams with a pipeline in memory."""
+        return {live.partition for live in self._live.values()}
+
     def reassigned(self, partition: int) -> None:
         """``partition`` was assigned (again): its pipelines in memory may be stale (another worker may have moved
         their streams on meanwhile) until a message of the stream confirms them."""

@@ -73,6 +73,21 @@ async def test_documents_go_out_keyed_by_stream_in_order(app):
     assert app.observer.registry.get_sample_value("olp_sentences_total") == 8
 
 
+async def test_pipelines_of_a_partition_revoked_for_two_ticks_leave_memory(app):
+    from faust.types import TP
+
+    async with app.olp_agent.test_context() as agent:
+        for i in range(4):
+            await agent.put(key=b"a", value=msg(f"a{i}"))
+        await app.olp_dispatcher.join()
+    assert app.olp_processor.streams_in_memory == 1
+    app.olp_evict_revoked([TP("transcripts", 0)])  # still held
+    app.olp_evict_revoked([])  # one tick without partition 0: maybe a rebalance under way
+    assert app.olp_processor.streams_in_memory == 1
+    app.olp_evict_revoked([])  # still gone: another worker owns it
+    assert app.olp_processor.streams_in_memory == 0
+
+
 async def test_malformed_messages_go_to_the_dead_letter_topic_and_the_stream_goes_on(app):
     async with app.olp_agent.test_context() as agent:
         await agent.put(key=b"s", value=msg("one"))

@@ -274,3 +274,43 @@ async def test_sentences_fed_again_are_not_counted_again(make_pipeline, built):
         await restarted.handle("s", message, offset, None, replay=True)
     await restarted.handle("s", Utterance("new", id=3), 3, None)
     assert seen.n == 3
+
+
+async def test_streams_of_a_revoked_partition_leave_memory_and_come_back_from_their_saved_state(make_pipeline):
+    messages = [*texts(10), EndOfStream()]
+    whole, _ = await play(StreamProcessor(make_pipeline), {}, "b", messages)
+
+    proc, saved = StreamProcessor(make_pipeline), {}
+    for offset, msg in enumerate(texts(4)):  # stream a on partition 0, stream b on partition 1
+        await proc.handle("a", msg, offset, saved.get("a"), partition=0)
+    before = []
+    for offset, msg in enumerate(messages[:5]):
+        out = await proc.handle("b", msg, offset, saved.get("b"), partition=1)
+        if out.state is not None:
+            saved["b"] = out.state
+            proc.saved("b", offset)
+        before += out.documents
+    assert proc.streams_in_memory == 2 and proc.oldest_unsaved(1) == 3
+
+    assert proc.evict({0}) == ["b"]  # partition 1 went to another worker
+    assert proc.streams_in_memory == 1 and proc.oldest_unsaved(1) is None and proc.oldest_unsaved(0) is not None
+    # partition 1 comes back: the worker reads back from its watermark (offset 3); the pipeline is rebuilt from
+    # the saved state, and the documents are those of an uninterrupted run
+    after = []
+    for offset, msg in enumerate(messages[3:], 3):
+        out = await proc.handle("b", msg, offset, saved.get("b"), partition=1)
+        if out.state is not None:
+            saved["b"] = out.state
+            proc.saved("b", offset)
+        after += out.documents
+    assert {d.key: d.span for d in before + after} == {d.key: d.span for d in whole}
+
+
+async def test_a_pipeline_being_saved_is_not_evicted(make_pipeline):
+    proc = StreamProcessor(make_pipeline)
+    for offset, msg in enumerate(texts(3)):
+        out = await proc.handle("s", msg, offset, None, partition=2)
+    assert out.state is not None  # a chunk boundary: a state on its way to Kafka, not yet confirmed
+    assert proc.evict(set()) == [] and proc.streams_in_memory == 1
+    proc.saved("s", 2)
+    assert proc.evict(set()) == ["s"] and proc.streams_in_memory == 0
