@@ -30,7 +30,7 @@ Configurations run in ``--workers`` processes.
 replica of the learner (``olp.stream.learner.Replica``) fed by one ordered feedback log, against all-claude and
 the best fixed model per role on the same streams. One worker runs in the job's process (``FeedbackLog``: the
 olp-feedback topic in one process); more run as that many OS processes, each with its share of the streams
-(round robin) on its own virtual clock, exchanging feedback in lock-step (``olp.bench.lockstep``).
+(``worker_share``) on its own virtual clock, exchanging feedback in lock-step (``olp.bench.lockstep``).
 """
 
 from __future__ import annotations
@@ -379,8 +379,16 @@ def run_job(job: Job) -> dict[str, Any]:
 
 
 def _worker_process(worker: int, conn, job: Job) -> dict[str, Any]:
-    """One worker process: its share of the streams (round robin), its own replica, in lock-step with the rest."""
-    return _run_streams(job, range(worker, job.streams, job.replicas), (worker, conn))
+    """One worker process: its share of the streams, its own replica, in lock-step with the rest."""
+    return _run_streams(job, worker_share(worker, job.streams, job.replicas), (worker, conn))
+
+
+def worker_share(worker: int, streams: int, workers: int) -> range:
+    """The streams a worker runs: a contiguous block. Streams alternate English and Chinese, so each block holds
+    both languages, as a worker's partitions do when Kafka hashes stream keys (dealt round robin, one worker
+    would get every English stream and the other every Chinese one)."""
+    size = -(-streams // workers)
+    return range(min(streams, worker * size), min(streams, (worker + 1) * size))
 
 
 def _run_streams(job: Job, share: range, lockstep_with: tuple[int, Any] | None = None) -> dict[str, Any]:
@@ -527,7 +535,7 @@ class SyncedCaller(WrappingCaller):
 def _replicated_learner(job: Job, gateway, reward, options: dict[str, Any],
                         lockstep_with: tuple[int, Any] | None = None) -> Learner:
     """``job.replicas`` workers, each with its own learner replica (manager, board, audit policy) for its share of
-    the streams (round robin), all fed by one feedback log: what ``olp worker --manager`` runs, minus Kafka. In a
+    the streams (``worker_share``), all fed by one feedback log: what ``olp worker --manager`` runs, minus Kafka. In a
     worker process (``lockstep_with``: its number and its pipe to the hub) only that worker's replica is here."""
     from olp.observer import Observer
     from olp.stream.learner import Replica

@@ -147,3 +147,13 @@ def test_learning_table_refuses_bad_counts(flags, message):
 
     with pytest.raises(ConfigError, match=message):
         scale.learning_jobs(_args(*flags))
+
+
+def test_each_worker_runs_both_languages_and_every_stream_once():
+    from olp.bench.scale import _is_zh, worker_share
+
+    for streams, workers in ((1, 2), (3, 2), (10, 2), (100, 2), (7, 3)):
+        shares = [list(worker_share(w, streams, workers)) for w in range(workers)]
+        assert sorted(k for s in shares for k in s) == list(range(streams))
+        # a worker with two streams or more has English and Chinese ones
+        assert all({_is_zh(k, 0.5) for k in s} == {True, False} for s in shares if len(s) >= 2), shares
