@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from olp.engines.cues import (
@@ -288,6 +288,9 @@ def _cued(before: list[str] | str, regular_cues, deal_cues) -> tuple[bool, bool]
     return r > d, d > r
 
 
+_EN_VOUCHER = re.compile(r"\boff (?:of )?(?:your |all |any )?orders?\b|\borders? (?:over|above)\b")
+
+
 def en_prices(text: str) -> list[Price]:
     """Prices in an English sentence: "$89", "eighty three bucks", "one hundred eleven dollars", "$ five"."""
     words = en_words(text)
@@ -331,6 +334,10 @@ def en_prices(text: str) -> list[Price]:
         ):
             regular, deal = _cued(words[max(0, num.start - 6) : num.start], EN_REGULAR_BEFORE, EN_DEAL_BEFORE)
             out.append(Price(num.value, _fmt_usd(num.value), strong=False, regular=regular, deal=deal))
+    # "you get up to nine dollars off of orders three hundred plus": money off orders is a voucher, and every
+    # amount said with it is the voucher's, not a product's price
+    if _EN_VOUCHER.search(" ".join(words)):
+        out = [replace(p, discount=True) for p in out]
     # "starting at one hundred, not even starting, going for one hundred eleven dollars": the restated price counts
     if any(p.strong and not p.discount for p in out):
         out = [p for p in out if p.strong]

@@ -103,3 +103,10 @@ def test_dollars_and_cents_as_asr_writes_them():
     assert [p.surface for p in T.en_prices("it's eight pound ninety nine with free shipping")] == ["£8.99"]
     assert T.en_prices("the parcel is about eight pounds") == []
     assert [p.value for p in T.en_prices("it was three dollars twenty people said")] == [3]
+
+
+def test_money_off_orders_is_a_voucher_not_a_price():
+    voucher = T.en_prices("you get up to twelve dollars off of orders over two hundred dollars today")
+    assert voucher and all(p.discount for p in voucher)
+    (price,) = T.en_prices("this jacket is only forty nine dollars today")
+    assert not price.discount
