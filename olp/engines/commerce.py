@@ -265,7 +265,7 @@ def analyze(texts: list[str], zh: bool, quality: bool, extra: dict[str, list[Men
     for extra_mentions in (extra or {}).values():
         mentions.extend(extra_mentions)
     mentions.sort(key=lambda m: (m.idx, m.pos))
-    found = [T.prices(t, zh) for t in texts]  # each sentence's prices, read once
+    found = T.sentence_prices(texts, zh)  # each sentence's prices, read once
     if quality:
         mentions = _drop_props(texts, zh, mentions, found)
 

@@ -297,10 +297,21 @@ def _price(a: int, b: int, analysis: M.Analysis) -> str:
         return ""
     # hosts repeat today's price: the one said most often (with a currency or unit, or as today's, counting double)
     counts: Counter = Counter()
+    values = {p.value for p in said}
     for p in said:
-        counts[p.value] += (2 if p.strong else 1) * (2 if p.deal else 1)
+        counts[_heard_as(p.value, values)] += (2 if p.strong else 1) * (2 if p.deal else 1)
     top = max(counts.values())
     return next(p.surface for p in reversed(said) if counts[p.value] == top)
+
+
+def _heard_as(value: float, values: set[float]) -> float:
+    """One price the ASR heard short: "four hundred nine" and "four hundred" are the stretch's "four hundred
+    ninety nine" with a word dropped (ASR drops words far more often than it adds them), so they count for it."""
+    if value >= 100 and value == int(value) and value % 100 in (0, 9):
+        full = value - value % 100 + 99
+        if full in values:
+            return full
+    return value
 
 
 def find(segments: list[Segment], name: str, zh: bool) -> Segment | None:

@@ -156,6 +156,18 @@ class Number:
     currency: str = ""  # said inside the number ("nineteen dollars ninety nine")
 
 
+#: How ASR hears a "nine" said after "hundred" ("only four hundred nights", "six hundred nice nine").
+_NINE_HEARD = frozenset({"nines", "night", "nights", "nice", "nite"})
+
+
+def _digit(words: list[str], k: int) -> int | None:
+    """The digit words[k] says, if it is one (a heard "nine" included)."""
+    if k >= len(words):
+        return None
+    w = words[k]
+    return 9 if w in _NINE_HEARD else _UNITS[w] if w in _UNITS and _UNITS[w] < 10 else None
+
+
 def en_numbers(words: list[str]) -> list[Number]:
     """Numbers in a list of English words: digits and spoken numbers ("one hundred eleven", "two forty four")."""
     out: list[Number] = []
@@ -175,6 +187,15 @@ def en_numbers(words: list[str]) -> list[Number]:
         start, total, cur, last, j = i, 0, 0, "", i
         while j < n:
             w = words[j]
+            after_hundred = last == "scale" and cur % 100 == 0 and cur
+            if after_hundred and (u := _digit(words, j)) is not None and (u2 := _digit(words, j + 1)) is not None \
+                    and _digit(words, j + 2) is None and words[j + 2 : j + 3] != ["hundred"]:
+                # "four hundred nine nine", "six hundred nice nine": the hundreds, then the last two digits one by one
+                cur += 10 * u + u2
+                last, j = "unit", j + 2
+                break
+            if after_hundred and w in _NINE_HEARD:
+                w = "nine"
             if w in _UNITS:
                 u = _UNITS[w]
                 if last == "" or (last == "tens" and u < 10) or (last == "scale" and (cur % 100 == 0)):
@@ -202,7 +223,8 @@ def en_numbers(words: list[str]) -> list[Number]:
                     total += (cur or 1) * 1000
                     cur = 0
                 last = "scale"
-            elif w == "and" and last == "scale" and j + 1 < n and (words[j + 1] in _UNITS or words[j + 1] in _TENS):
+            elif w == "and" and last == "scale" and j + 1 < n and (words[j + 1] in _UNITS or words[j + 1] in _TENS
+                                                                  or words[j + 1] in _NINE_HEARD):
                 pass
             else:
                 break
@@ -458,6 +480,30 @@ def _fmt_cny(v: float) -> str:
 
 def prices(text: str, zh: bool) -> list[Price]:
     return zh_prices(text) if zh else en_prices(text)
+
+
+def sentence_prices(texts: list[str], zh: bool) -> list[list[Price]]:
+    """Each sentence's prices, a number the ASR broke across two lines read whole: "only at a four hundred" /
+    "nine and also, if you place your order" is four hundred nine, said in the first sentence."""
+    out = [prices(t, zh) for t in texts]
+    if zh:
+        return out
+    for i in range(len(texts) - 1):
+        if (tail := _number_tail(texts[i], texts[i + 1])) is not None:
+            out[i] = en_prices(f"{texts[i]} {tail}")
+    return out
+
+
+def _number_tail(text: str, nxt: str) -> str | None:
+    """The number words ``nxt`` opens with, when ``text`` ends inside a number ("... four hundred" / "nine ...")."""
+    words = en_words(text)
+    if not words or words[-1] not in _SCALES or words[-2:-1] and words[-2] not in _UNITS:
+        return None
+    nw = en_words(nxt)
+    k = 0
+    while k < min(len(nw), 3) and (nw[k] in _UNITS or nw[k] in _TENS or nw[k] in _NINE_HEARD or (k == 0 and nw[k] == "and")):
+        k += 1
+    return " ".join(nw[:k]) if k and nw[:k] != ["and"] else None
 
 
 # --- vectors and cohesion ---------------------------------------------------------------------------------------

@@ -122,6 +122,17 @@ def test_on_a_tie_the_price_said_last_names_the_stretch():
     assert seg.name == "jacket: $25"
 
 
+def test_a_price_the_asr_heard_short_counts_for_the_full_one():
+    # "two hundred nine" and "two hundred" are "two hundred ninety nine" with a word dropped
+    rows = ["next one this is our canvas backpack", "today only two hundred nine", "only two hundred",
+            "just two hundred ninety nine for the canvas backpack", "only two hundred nine"]
+    (seg,) = S.segment(rows, False, True)
+    assert seg.name == "canvas backpack: $299"
+    # with no full reading said, the heard one stands
+    (seg,) = S.segment([*rows[:2], "the canvas backpack is water proof"], False, True)
+    assert seg.name == "canvas backpack: $209"
+
+
 def test_todays_price_names_the_stretch_over_the_usual_one():
     rows = ["来看一下这款保温杯", "保温杯平常买要八十九块钱，八十九块钱", "今天直播间只要三十九块钱", "保温杯有三个颜色"]
     (seg,) = S.segment(rows, True, True)

@@ -19,6 +19,30 @@ def test_spoken_english_numbers(said, value):
 
 @pytest.mark.parametrize(
     ("said", "value"),
+    [("only three hundred nine nine", 399),  # the last two digits one by one
+     ("seven hundred and nine nine pesos", 799),
+     ("today only two hundred nice nine", 299),  # how ASR hears "nine" after "hundred"
+     ("only two hundred nights", 209),
+     ("one hundred nine", 109)],  # one nine is one nine: nothing else in the sentence says otherwise
+)
+def test_prices_said_digit_by_digit_after_the_hundreds(said, value):
+    assert [n.value for n in T.en_numbers(T.en_words(said))] == [value]
+
+
+def test_digits_after_the_hundreds_are_two_at_most():
+    assert [n.value for n in T.en_numbers(T.en_words("three hundred one two three"))] == [301, 2, 3]
+
+
+def test_a_number_broken_across_two_lines_is_read_whole():
+    found = T.sentence_prices(["today final price only at a two hundred", "forty nine and it ships tomorrow"], False)
+    assert [[p.surface for p in ps] for ps in found] == [["$249"], []]
+    # a line that ends on a number word but not inside a number keeps its own reading
+    found = T.sentence_prices(["we only have a few hundred", "nine colours left"], False)
+    assert found == [[], []]
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
     [("七十六", 76), ("一百四十九", 149), ("一三九", 139), ("二百四十九", 249), ("十九", 19), ("一百零五", 105),
      ("２４９", 249), ("两千七百九十九一", 2799)],
 )
