@@ -351,6 +351,7 @@ def en_prices(text: str) -> list[Price]:
             num.value >= 10
             and (" ".join(words[max(0, num.start - 2) : num.start]).endswith(_EN_PRICE_LEAD)
                  or (num.end - num.start >= 2 and round(num.value * 100) % 100 in _PRICE_CENTS)  # "eleven ninety nine"
+                 or (num.end - num.start >= 3 and num.value >= 100 and num.value % 100 == 99)  # "four hundred ninety nine"
                  or (_EN_PRICE_NEAR & set(words[max(0, num.start - 4) : num.start]) and before not in _EN_VAGUE))
             and after not in _EN_NOT_MONEY
         ):
@@ -491,7 +492,30 @@ def sentence_prices(texts: list[str], zh: bool) -> list[list[Price]]:
     for i in range(len(texts) - 1):
         if (tail := _number_tail(texts[i], texts[i + 1])) is not None:
             out[i] = en_prices(f"{texts[i]} {tail}")
+        elif (lead := _price_lead(texts[i], texts[i + 1])) is not None and (
+                i + 2 >= len(texts) or _number_tail(texts[i + 1], texts[i + 2]) is None):  # not "one hundred" / "nineteen"
+            out[i + 1] = en_prices(f"{lead} {texts[i + 1]}")
     return out
+
+
+def _price_lead(text: str, nxt: str) -> str | None:
+    """The words ``text`` ends with when they lead into the price ``nxt`` opens with ("but today only at" /
+    "four hundred ninety nine.")."""
+    nw = en_words(nxt)
+    if not nw or (nw[0] not in _UNITS and nw[0] not in _TENS):
+        return None
+    words = en_words(text)
+    if len(words) < 3:  # a line of a word or two (ASR that breaks every few words) is no sentence to lead from
+        return None
+    lead: list[str] = []
+    for w in reversed(words[-6:]):
+        if not w.isalpha() or w in _UNITS or w in _TENS or w in _SCALES:
+            break
+        lead.insert(0, w)
+    said = " ".join(lead)
+    if lead and (said.endswith(_EN_PRICE_LEAD) or (EN_DEAL_BEFORE | _EN_PRICE_NEAR) & set(lead[-3:])):
+        return said
+    return None
 
 
 def _number_tail(text: str, nxt: str) -> str | None:

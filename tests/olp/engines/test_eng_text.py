@@ -33,6 +33,19 @@ def test_digits_after_the_hundreds_are_two_at_most():
     assert [n.value for n in T.en_numbers(T.en_words("three hundred one two three"))] == [301, 2, 3]
 
 
+def test_a_price_led_into_on_the_line_before_is_a_price():
+    found = T.sentence_prices(["it was eight hundred before, but today only at", "three hundred fifty.", "thank you"],
+                              False)
+    assert [[(p.surface, p.deal) for p in ps] for ps in found] == [[], [("$350", True)], []]
+    # ASR that breaks every word or two: "just" / "fifty" leads nowhere ("not just fifty, seventy dollars off")
+    assert T.sentence_prices(["not", "just", "fifty", "not", "just", "seventy", "dollars", "off"], False)[2] == []
+
+
+def test_a_three_digit_price_ending_in_ninety_nine_needs_no_cue():
+    assert [p.surface for p in T.en_prices("we already got the answer. three hundred ninety nine today")] == ["$399"]
+    assert T.en_prices("ninety nine people are watching") == []
+
+
 def test_a_number_broken_across_two_lines_is_read_whole():
     found = T.sentence_prices(["today final price only at a two hundred", "forty nine and it ships tomorrow"], False)
     assert [[p.surface for p in ps] for ps in found] == [["$249"], []]
