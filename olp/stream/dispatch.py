@@ -56,9 +56,11 @@ class OrderedDispatcher:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.work, self.ack, self.on_error = work, ack, on_error
-        self._slots = asyncio.Semaphore(limit)
-        self.per_key, self.window_s, self.clock = per_key, window_s, clock
-        self.capacity = limit  # grows with the live keys, never shrinks (permits in flight cannot be taken back)
+        self.limit, self.per_key, self.window_s, self.clock = limit, per_key, window_s, clock
+        self.capacity = limit  # items allowed in flight: ``per_key`` per live key, at least ``limit``
+        self._held = 0  # items submitted and not yet acknowledged
+        self._room = asyncio.Event()  # set while ``_held < capacity``
+        self._room.set()
         self._seen: dict[Hashable, float] = {}  # key -> when its last item came
         self._pruned = clock()
         self._queues: dict[Hashable, deque[_Entry]] = {}
@@ -68,32 +70,35 @@ class OrderedDispatcher:
 
     @property
     def in_flight(self) -> int:
-        return sum(len(q) for q in self._pending.values())
+        return self._held
 
     async def submit(self, key: Hashable, partition: Hashable, item: Any) -> None:
         """Queue ``item`` behind the earlier items of ``key``; waits while ``limit`` items are in flight."""
         if self.failed is not None:
             raise RuntimeError("an earlier message failed; the worker must restart") from self.failed
         if self.per_key:
-            self._grow(key)
-        await self._slots.acquire()
+            self._resize(key)
+        while self._held >= self.capacity:
+            self._room.clear()
+            await self._room.wait()
+        self._held += 1
         entry = _Entry(item, self.clock())
         self._pending.setdefault(partition, deque()).append(entry)
         self._queues.setdefault(key, deque()).append(entry)
         if key not in self._tasks:
             self._tasks[key] = asyncio.create_task(self._drain(key, partition), name=f"olp-stream-{key!r}")
 
-    def _grow(self, key: Hashable) -> None:
+    def _resize(self, key: Hashable) -> None:
+        """The capacity for the keys seen in the last ``window_s`` seconds: it grows when streams come, and
+        shrinks back when they go quiet (items already in flight stay; new ones wait until it has room)."""
         now = self.clock()
         self._seen[key] = now
         if now - self._pruned > self.window_s:
             self._seen = {k: t for k, t in self._seen.items() if now - t <= self.window_s}
             self._pruned = now
-        want = self.per_key * len(self._seen)
-        if want > self.capacity:
-            for _ in range(want - self.capacity):
-                self._slots.release()
-            self.capacity = want
+        self.capacity = max(self.limit, self.per_key * len(self._seen))
+        if self._held < self.capacity:
+            self._room.set()
 
     def waiting(self, older_than: float) -> dict[Hashable, tuple[float, Any]]:
         """Partitions whose oldest unacknowledged item was submitted ``older_than`` seconds ago or more, as
@@ -139,7 +144,9 @@ class OrderedDispatcher:
         pending = self._pending[partition]
         while pending and pending[0].done:
             entry = pending.popleft()
-            self._slots.release()
+            self._held -= 1
+            if self._held < self.capacity:
+                self._room.set()
             self.ack(entry.item)
 
 

@@ -101,10 +101,12 @@ async def test_the_in_flight_limit_grows_with_the_streams_and_forgets_quiet_ones
     await d.submit("s2", 0, 7)  # a third stream comes: 9 allowed
     await asyncio.sleep(0.01)
     assert late.done() and d.in_flight == 8
-    now[0] = 100.0  # the streams went quiet: a newcomer counts alone, and the limit does not grow
-    await d.submit("s3", 0, 8)
-    assert d.in_flight == 9 and d.capacity == 9
+    now[0] = 100.0  # the streams went quiet: a newcomer counts alone, and the limit shrinks back
+    newcomer = asyncio.create_task(d.submit("s3", 0, 8))
+    await asyncio.sleep(0.01)
+    assert d.capacity == 4 and not newcomer.done() and d.in_flight == 8  # waits for the quiet ones' items
     gate.set()
+    await newcomer
     await d.join()
     assert d.in_flight == 0
 
