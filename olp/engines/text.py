@@ -492,6 +492,8 @@ def sentence_prices(texts: list[str], zh: bool) -> list[list[Price]]:
     for i in range(len(texts) - 1):
         if (tail := _number_tail(texts[i], texts[i + 1])) is not None:
             out[i] = en_prices(f"{texts[i]} {tail}")
+            rest = en_words(texts[i + 1])[len(tail.split()):]  # the words it lent are not a number of their own
+            out[i + 1] = en_prices(" ".join(rest))
         elif (lead := _price_lead(texts[i], texts[i + 1])) is not None and (
                 i + 2 >= len(texts) or _number_tail(texts[i + 1], texts[i + 2]) is None):  # not "one hundred" / "nineteen"
             out[i + 1] = en_prices(f"{lead} {texts[i + 1]}")
@@ -527,7 +529,11 @@ def _number_tail(text: str, nxt: str) -> str | None:
     k = 0
     while k < min(len(nw), 3) and (nw[k] in _UNITS or nw[k] in _TENS or nw[k] in _NINE_HEARD or (k == 0 and nw[k] == "and")):
         k += 1
-    return " ".join(nw[:k]) if k and nw[:k] != ["and"] else None
+    if not k or nw[:k] == ["and"]:
+        return None
+    if k < len(nw) and (nw[k] in EN_CURRENCY or nw[k] in _EN_OTHER_CURRENCY):  # "nineteen dollars": its currency too
+        k += 1
+    return " ".join(nw[:k])
 
 
 # --- vectors and cohesion ---------------------------------------------------------------------------------------

@@ -49,6 +49,9 @@ def test_a_three_digit_price_ending_in_ninety_nine_needs_no_cue():
 def test_a_number_broken_across_two_lines_is_read_whole():
     found = T.sentence_prices(["today final price only at a two hundred", "forty nine and it ships tomorrow"], False)
     assert [[p.surface for p in ps] for ps in found] == [["$249"], []]
+    # the words lent to the line before are not a price of their own, and their currency goes with them
+    found = T.sentence_prices(["and she is starting at one hundred", "nineteen dollars you guys"], False)
+    assert [[(p.surface, p.strong) for p in ps] for ps in found] == [[("$119", True)], []]
     # a line that ends on a number word but not inside a number keeps its own reading
     found = T.sentence_prices(["we only have a few hundred", "nine colours left"], False)
     assert found == [[], []]
