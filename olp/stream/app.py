@@ -82,6 +82,16 @@ def pipeline_factory(settings: WorkerSettings, learner: Any = None) -> PipelineF
     return make
 
 
+class _Done:
+    """What faust's consumer needs of a message to count it acknowledged (a read-back message is no faust
+    message); compared by identity, as faust's own are."""
+
+    __slots__ = ("topic", "tp", "offset", "acked", "__weakref__")
+
+    def __init__(self, topic: str, tp: Any, offset: int) -> None:
+        self.topic, self.tp, self.offset, self.acked = topic, tp, offset, False
+
+
 def create_app(
     settings: WorkerSettings,
     observer: Observer | None = None,
@@ -192,6 +202,10 @@ def create_app(
     def ack(event: Any) -> None:
         msg = event.message
         acked[msg.tp] = msg.offset
+        if isinstance(event, SideEvent):
+            if event.tail:  # read back at a partition's end: no faust message follows to carry its offset, so
+                faust_ack(_Done(msg.topic, msg.tp, msg.offset))  # commit it (and, exactly once, its documents)
+            return
         ours.add((msg.tp, msg.offset))
         try:
             event.ack()
@@ -337,6 +351,7 @@ def create_app(
                         "took nothing since the assignment" if fresh else f"took nothing after {start - 1}",
                         len(missed), start)
             for side in missed:
+                side.tail = True
                 await dispatcher.submit((tp.partition, side.message.key), tp.partition, side)
             following[tp] = max(following.get(tp, 0), end)
 

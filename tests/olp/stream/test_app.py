@@ -171,6 +171,7 @@ async def test_messages_the_consumer_skips_at_the_end_of_a_partition_are_read_ba
 
     monkeypatch.setattr(app_module, "read_range", read_range)
     monkeypatch.setattr(app_module, "CATCH_UP_S", 0.0)
+    monkeypatch.setattr(app.topics, "acks_enabled_for", lambda topic: True)  # as on a running worker
     app.consumer.position = position
     tp = TP("transcripts", 0)
     async with app.olp_agent.test_context() as agent:
@@ -189,6 +190,9 @@ async def test_messages_the_consumer_skips_at_the_end_of_a_partition_are_read_ba
         await app.olp_catch_up([tp])  # nothing more is missing
     assert asked == [(2, 6)]
     assert [d["span"] for _k, d in sent(app, "documents")] == [[0, 2], [3, 4]]
+    # no later message will carry their offsets: they are acknowledged to faust, whose next commit (with
+    # --exactly-once, the one that commits their documents' transaction) moves past them
+    assert app.consumer._new_offset(tp) == 6
 
 
 async def test_a_new_assignment_with_no_message_reads_back_the_last_owners_unsaved_messages(app, monkeypatch):
