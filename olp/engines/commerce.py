@@ -193,7 +193,7 @@ def _without_when(noun: str) -> str:
 
 #: Measure words that glue to the noun after a number or a demonstrative ("这条裙子" -> "条裙子").
 _ZH_MEASURE = frozenset("条双件个款套只支瓶盒罐袋")
-_ZH_COUNTED_BY = re.compile(r"(?:[这那哪每几一二两三四五六七八九十百0-9])$")
+_ZH_COUNTED_BY = re.compile(r"[这那哪每几一二两三四五六七八九十百0-9]$")
 #: Address terms after a name: "燕姐", "标哥" are people (the host, a guest), not products.
 _ZH_ADDRESS = ("姐", "哥", "弟", "妹", "叔", "姨", "嫂", "总")
 
