@@ -534,9 +534,9 @@ class SyncedCaller(WrappingCaller):
 
 def _replicated_learner(job: Job, gateway, reward, options: dict[str, Any],
                         lockstep_with: tuple[int, Any] | None = None) -> Learner:
-    """``job.replicas`` workers, each with its own learner replica (manager, board, audit policy) for its share of
-    the streams (``worker_share``), all fed by one feedback log: what ``olp worker --manager`` runs, minus Kafka. In a
-    worker process (``lockstep_with``: its number and its pipe to the hub) only that worker's replica is here."""
+    """One worker's learner replica (manager, board, audit policy) for its share of the streams (``worker_share``),
+    fed by the feedback log: what ``olp worker --manager`` runs, minus Kafka. The job's only worker runs in this
+    process; each of several runs in its own (``lockstep_with``: its number and its pipe to the hub)."""
     from olp.observer import Observer
     from olp.stream.learner import Replica
     from role_rl.board import Board as RLBoard
@@ -546,26 +546,22 @@ def _replicated_learner(job: Job, gateway, reward, options: dict[str, Any],
 
     loop = asyncio.get_running_loop()
     delay = job.feedback_delay_s * job.time_scale  # the loop runs at the time scale
-    here = [lockstep_with[0]] if lockstep_with else list(range(job.replicas))
-    log = ExchangedLog(loop, delay, here[0]) if lockstep_with else FeedbackLog(loop, delay)
+    w = lockstep_with[0] if lockstep_with else 0
+    log = ExchangedLog(loop, delay, w) if lockstep_with else FeedbackLog(loop, delay)
     prices = Pool(gateway.pool, gateway).prices_per_m()
-    replicas = []
-    for w in here:  # each worker draws its own explorations: its own seed
-        manager = make_manager(job.arg, gateway.pool.names, seed=job.seed + w, **options)
-        replicas.append(Replica(manager, _audit(job, job.seed + w), RLBoard(gateway, prices_per_m=prices), reward.v))
+    manager = make_manager(job.arg, gateway.pool.names, seed=job.seed + w, **options)  # each worker its own seed
+    rep = Replica(manager, _audit(job, job.seed + w), RLBoard(gateway, prices_per_m=prices), reward.v)
     where = "worker processes in lock-step" if lockstep_with else "a feedback log in one process"
     learner = Learner(f"role_rl.caller.RLCaller, {job.replicas} worker(s) sharing the learner through {where} "
-                      f"(judge {job.judge}, audit {job.audit})", replicas[0].manager, None)
+                      f"(judge {job.judge}, audit {job.audit})", manager, None)
 
     def make(prof):
-        i = len(learner.callers) % len(here)
-        rep, w = replicas[i], here[i]
         inner = RLCaller(gateway, prof, rep.manager, rep.board, reward=reward, audit=rep.audit, observer=Observer(),
-                         concurrency=job.concurrency, learn=lambda fb, w=w: log.publish(fb, f"worker-{w}"),
+                         concurrency=job.concurrency, learn=lambda fb: log.publish(fb, f"worker-{w}"),
                          elections=False)
         return SyncedCaller(inner, log, rep)
 
-    learner.make, learner.log, learner.replicas = make, log, replicas
+    learner.make, learner.log, learner.replicas = make, log, [rep]
     return learner
 
 

@@ -192,7 +192,7 @@ def _without_when(noun: str) -> str:
 
 
 #: Measure words that glue to the noun after a number or a demonstrative ("这条裙子" -> "条裙子").
-_ZH_MEASURE = frozenset("条双件个款套只支瓶盒罐袋")
+_ZH_NOUN_MEASURE = frozenset("条双件个款套只支瓶盒罐袋")
 _ZH_COUNTED_BY = re.compile(r"[这那哪每几一二两三四五六七八九十百0-9]$")
 #: Address terms after a name: "燕姐", "标哥" are people (the host, a guest), not products.
 _ZH_ADDRESS = ("姐", "哥", "弟", "妹", "叔", "姨", "嫂", "总")
@@ -202,7 +202,7 @@ def _add_zh_noun(out: list[Mention], i: int, text: str, noun: str, start: int, n
     noun = _without_when(noun.strip(T._ZH_FILLERS)).strip(T._ZH_FILLERS)
     if noun.startswith(("谢谢", "感谢")):
         noun, start = noun[2:], start + 2  # "谢谢表哥": thanking someone
-    if len(noun) >= 3 and noun[0] in _ZH_MEASURE and _ZH_COUNTED_BY.search(text[:start]):
+    if len(noun) >= 3 and noun[0] in _ZH_NOUN_MEASURE and _ZH_COUNTED_BY.search(text[:start]):
         noun, start = noun[1:], start + 1  # "这条裙子": the skirt, not "条裙子"
     if len(noun) < 2 or len(noun) > 8 or noun in ZH_NOT_PRODUCT or noun in ZH_STOP:
         return

@@ -489,24 +489,24 @@ def sentence_prices(texts: list[str], zh: bool) -> list[list[Price]]:
     out = [prices(t, zh) for t in texts]
     if zh:
         return out
+    words = [en_words(t) for t in texts]
     for i in range(len(texts) - 1):
-        if (tail := _number_tail(texts[i], texts[i + 1])) is not None:
-            out[i] = en_prices(f"{texts[i]} {tail}")
-            rest = en_words(texts[i + 1])[len(tail.split()):]  # the words it lent are not a number of their own
-            out[i + 1] = en_prices(" ".join(rest))
-        elif (lead := _price_lead(texts[i], texts[i + 1])) is not None and (
-                i + 2 >= len(texts) or _number_tail(texts[i + 1], texts[i + 2]) is None):  # not "one hundred" / "nineteen"
-            out[i + 1] = en_prices(f"{lead} {texts[i + 1]}")
+        if (tail := _number_tail(words[i], words[i + 1])) is not None:
+            out[i] = en_prices(f"{texts[i]} {' '.join(tail)}")
+            # the words it lent are not a number of their own
+            out[i + 1] = en_prices(" ".join(words[i + 1][len(tail):]))
+        elif (lead := _price_lead(words[i], words[i + 1])) is not None and (
+                # the next line's number runs on into the line after ("one hundred" / "nineteen"): not this price
+                i + 2 >= len(texts) or _number_tail(words[i + 1], words[i + 2]) is None):
+            out[i + 1] = en_prices(f"{' '.join(lead)} {texts[i + 1]}")
     return out
 
 
-def _price_lead(text: str, nxt: str) -> str | None:
-    """The words ``text`` ends with when they lead into the price ``nxt`` opens with ("but today only at" /
+def _price_lead(words: list[str], nxt: list[str]) -> list[str] | None:
+    """The words a sentence ends with when they lead into the price the next one opens with ("but today only at" /
     "four hundred ninety nine.")."""
-    nw = en_words(nxt)
-    if not nw or (nw[0] not in _UNITS and nw[0] not in _TENS):
+    if not nxt or (nxt[0] not in _UNITS and nxt[0] not in _TENS):
         return None
-    words = en_words(text)
     if len(words) < 3:  # a line of a word or two (ASR that breaks every few words) is no sentence to lead from
         return None
     lead: list[str] = []
@@ -514,26 +514,25 @@ def _price_lead(text: str, nxt: str) -> str | None:
         if not w.isalpha() or w in _UNITS or w in _TENS or w in _SCALES:
             break
         lead.insert(0, w)
-    said = " ".join(lead)
-    if lead and (said.endswith(_EN_PRICE_LEAD) or (EN_DEAL_BEFORE | _EN_PRICE_NEAR) & set(lead[-3:])):
-        return said
+    if lead and (" ".join(lead).endswith(_EN_PRICE_LEAD) or (EN_DEAL_BEFORE | _EN_PRICE_NEAR) & set(lead[-3:])):
+        return lead
     return None
 
 
-def _number_tail(text: str, nxt: str) -> str | None:
-    """The number words ``nxt`` opens with, when ``text`` ends inside a number ("... four hundred" / "nine ...")."""
-    words = en_words(text)
-    if not words or words[-1] not in _SCALES or words[-2:-1] and words[-2] not in _UNITS:
+def _number_tail(words: list[str], nxt: list[str]) -> list[str] | None:
+    """The number words (and currency) the next sentence opens with, when a sentence ends inside a number
+    ("... four hundred" / "nine ...")."""
+    if not words or words[-1] not in _SCALES or (len(words) > 1 and words[-2] not in _UNITS):
         return None
-    nw = en_words(nxt)
     k = 0
-    while k < min(len(nw), 3) and (nw[k] in _UNITS or nw[k] in _TENS or nw[k] in _NINE_HEARD or (k == 0 and nw[k] == "and")):
+    while k < min(len(nxt), 3) and (nxt[k] in _UNITS or nxt[k] in _TENS or nxt[k] in _NINE_HEARD
+                                    or (k == 0 and nxt[k] == "and")):
         k += 1
-    if not k or nw[:k] == ["and"]:
+    if not k or nxt[:k] == ["and"]:
         return None
-    if k < len(nw) and (nw[k] in EN_CURRENCY or nw[k] in _EN_OTHER_CURRENCY):  # "nineteen dollars": its currency too
+    if k < len(nxt) and (nxt[k] in EN_CURRENCY or nxt[k] in _EN_OTHER_CURRENCY):  # "nineteen dollars": its currency too
         k += 1
-    return " ".join(nw[:k])
+    return nxt[:k]
 
 
 # --- vectors and cohesion ---------------------------------------------------------------------------------------

@@ -47,17 +47,14 @@ class SideMessage:
 
 @dataclass(slots=True)
 class SideEvent:
-    """Wraps a read-back message like a faust event. Acknowledging it does nothing: the faust event that
-    follows it carries the offset to commit, unless it was read back at the partition's end (``tail``)."""
+    """Wraps a read-back message like a faust event. The worker does not acknowledge it to faust: the faust event
+    that follows it carries the offset to commit, unless it was read back at the partition's end (``tail``)."""
 
     message: SideMessage
     #: a worker processed the message before (it lies before the committed offset): its sentence was counted
     replay: bool = False
     #: read back at the partition's end, with no faust message after it: the worker acknowledges it to faust
     tail: bool = False
-
-    def ack(self) -> bool:
-        return False
 
 
 async def read_range(bootstrap: str, tp: Any, start: int, end: int, timeout_s: float = 30.0) -> list[SideEvent]:
